@@ -1,0 +1,114 @@
+#!/bin/sh
+# Runs inside the test VM, on the overlay root, as PID 1 (or from a systemd
+# unit with --systemd-run). Sets up /proc, /sys, /dev, installs the freshly
+# built dm-wcache.ko, starts udevd, runs the test command, checks dmesg for
+# kernel warnings and reports the result on the console for tests/vm/run.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LANG=C.UTF-8 WCACHE_IN_VM=1
+
+arg() { sed -n "s/.*wcache\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+mount_basics() {
+	mountpoint -q /proc || mount -t proc proc /proc
+	mountpoint -q /sys || mount -t sysfs sysfs /sys
+	mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+	mkdir -p /dev/pts /dev/shm
+	mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
+	mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
+	mountpoint -q /run || mount -t tmpfs -o mode=755 tmpfs /run
+	mkdir -p /run/lock /run/lvm /run/udev
+	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config 2>/dev/null
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+}
+
+# Make "modprobe dm-wcache" find the module built in the work tree.
+install_module() {
+	repo=$1
+	k=$(uname -r)
+	ko=$repo/kernel/dm-wcache.ko
+	[ -f "$ko" ] || return 0
+	mkdir -p "/lib/modules/$k/updates"
+	cp "$ko" "/lib/modules/$k/updates/dm-wcache.ko"
+	deps=""
+	for d in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		p=$(modinfo -n "$d" 2>/dev/null | sed "s|^/lib/modules/$k/||")
+		[ -n "$p" ] && [ "${p#/}" = "$p" ] && deps="$deps $p"
+	done
+	# modprobe prefers the binary index; drop it so the text one is used
+	rm -f "/lib/modules/$k/modules.dep.bin"
+	echo "updates/dm-wcache.ko:$deps" >>"/lib/modules/$k/modules.dep"
+}
+
+start_udev() {
+	/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
+	udevadm trigger --action=add >/dev/null 2>&1
+	udevadm settle --timeout=30 >/dev/null 2>&1
+}
+
+# Kernel messages that fail a test run.
+BAD='(-+\[ cut here \]-+|WARNING: |BUG: |kernel BUG|Oops|Call Trace|general protection fault|possible (recursive|circular) locking|lockdep|UBSAN|KASAN|blocked for more than|RIP: )'
+
+run_test() {
+	repo=$(arg repo)
+	cmd=$(arg cmd)
+	[ -n "${1:-}" ] || install_module "$repo"
+	[ "$(arg udev)" = 0 ] || start_udev
+	if [ -n "$(arg disks)" ]; then
+		modprobe virtio_blk
+		udevadm settle --timeout=30 >/dev/null 2>&1
+	fi
+	export PATH="$repo/tools:$PATH" WCACHE_REPO="$repo"
+	dmesg -n 1 2>/dev/null
+	cd "$repo" || exit 1
+	bash "$cmd"
+	rc=$?
+	sync
+	if dmesg | grep -Eq "$BAD"; then
+		echo "=== kernel log shows a warning/oops; failing the run ==="
+		dmesg | grep -E -A30 "$BAD" | head -n 80
+		echo "WCACHE-VM-DMESG-BAD"
+		[ "$rc" = 0 ] && rc=125
+	fi
+	[ -n "$(arg dmesg)" ] && dmesg >"$(arg dmesg)" 2>/dev/null
+	echo
+	echo "WCACHE-VM-EXIT=$rc"
+}
+
+case "${1:-}" in
+--prepare-systemd)
+	# Called from the initramfs before switch_root: a oneshot unit runs the test.
+	self=$0
+	mount -t proc proc /proc
+	install_module "$(arg repo)"
+	cat >/etc/systemd/system/wcache-vm-test.service <<UNIT
+[Unit]
+Description=wcache VM test command
+After=multi-user.target
+[Service]
+Type=oneshot
+StandardOutput=journal+console
+StandardError=journal+console
+ExecStart=/bin/sh $self --systemd-run
+ExecStopPost=/bin/systemctl poweroff -ff
+UNIT
+	mkdir -p /etc/systemd/system/multi-user.target.wants
+	ln -sf ../wcache-vm-test.service \
+		/etc/systemd/system/multi-user.target.wants/wcache-vm-test.service
+	hook=$(arg prepare)
+	[ -n "$hook" ] && sh "$hook"
+	umount /proc
+	exit 0
+	;;
+--systemd-run)
+	mount_basics
+	run_test installed
+	exit 0
+	;;
+esac
+
+mount_basics
+exec </dev/null
+run_test
+echo o >/proc/sysrq-trigger
+# PID 1 must not exit while the power-off completes
+while :; do :; done
