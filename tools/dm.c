@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wcachectl: all device-mapper access, through libdevmapper.
+ */
+#include <errno.h>
+#include <libdevmapper.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dm.h"
+#include "wcachectl.h"
+
+static void dm_log(int level, const char *file, int line, int dm_errno_or_class,
+		   const char *f, ...) __attribute__((format(printf, 5, 6)));
+static void dm_log(int level, const char *file, int line, int dm_errno_or_class,
+		   const char *f, ...)
+{
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	(void)dm_errno_or_class;
+	/* libdevmapper levels: 3 error, 4 warn, 5 notice, 7 debug; high bits are flags */
+	level &= 0x0f;
+	if (level > (wc_verbose > 1 ? 7 : wc_verbose ? 5 : 3))
+		return;
+	va_start(ap, f);
+	fprintf(stderr, "wcachectl: device-mapper: ");
+	vfprintf(stderr, f, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void wc_dm_init(void)
+{
+	dm_log_with_errno_init(dm_log);
+	/* libdevmapper checks itself whether udev is running */
+	dm_udev_set_sync_support(1);
+}
+
+static struct dm_task *task(int type, const char *name)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (!dmt)
+		return NULL;
+	if (name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
+static int list_versions(const char *name, uint32_t version[3])
+{
+	struct dm_task *dmt = task(DM_DEVICE_LIST_VERSIONS, NULL);
+	struct dm_versions *t, *last;
+	int found = 0;
+
+	if (!dmt)
+		return 0;
+	if (!dm_task_run(dmt)) {
+		dm_task_destroy(dmt);
+		return 0;
+	}
+	t = dm_task_get_versions(dmt);
+	do {
+		last = t;
+		if (!strcmp(t->name, name)) {
+			found = 1;
+			if (version)
+				memcpy(version, t->version, 3 * sizeof(uint32_t));
+		}
+		t = (struct dm_versions *)((char *)t + t->next);
+	} while (last != t);
+	dm_task_destroy(dmt);
+	return found;
+}
+
+/* load dm-<name> with modprobe (quietly; absence is not an error here) */
+static void load_module(const char *name)
+{
+	char mod[64];
+	pid_t pid;
+	int st;
+
+	snprintf(mod, sizeof(mod), "dm-%s", name);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		char *const argv[] = { "modprobe", "-q", mod, NULL };
+
+		execv("/sbin/modprobe", argv);
+		execv("/usr/sbin/modprobe", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+int wc_dm_target_present(const char *name, uint32_t version[3])
+{
+	if (list_versions(name, version))
+		return 1;
+	load_module(name);
+	return list_versions(name, version);
+}
+
+int wc_dm_info(const char *name, struct wc_dm_info *info)
+{
+	struct dm_task *dmt = task(DM_DEVICE_INFO, name);
+	struct dm_info di;
+	const char *uuid;
+	uint64_t start, length;
+	char *type, *params;
+	int r = -EIO;
+
+	memset(info, 0, sizeof(*info));
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &di))
+		goto out;
+	r = 0;
+	if (!di.exists)
+		goto out;
+	info->exists = 1;
+	info->suspended = di.suspended;
+	info->open_count = di.open_count;
+	info->major = di.major;
+	info->minor = di.minor;
+	uuid = dm_task_get_uuid(dmt);
+	if (uuid)
+		wc_strlcpy(info->uuid, uuid, sizeof(info->uuid));
+	dm_task_destroy(dmt);
+
+	/* size of the live table */
+	dmt = task(DM_DEVICE_TABLE, name);
+	if (!dmt)
+		return -ENOMEM;
+	if (dm_task_run(dmt)) {
+		void *next = NULL;
+
+		do {
+			next = dm_get_next_target(dmt, next, &start, &length, &type, &params);
+			info->sectors += length;
+		} while (next);
+	}
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int add_target(struct dm_task *dmt, uint64_t sectors, const char *target,
+		      const char *params)
+{
+	return dm_task_add_target(dmt, 0, sectors, target, params);
+}
+
+int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
+		 const char *target, const char *params)
+{
+	struct dm_task *dmt = task(DM_DEVICE_CREATE, name);
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	wc_debug("dm create %s uuid %s: 0 %llu %s %s", name, uuid,
+		 (unsigned long long)sectors, target, params);
+	ok = (!uuid || dm_task_set_uuid(dmt, uuid)) &&
+	     add_target(dmt, sectors, target, params) &&
+	     dm_task_set_cookie(dmt, &cookie, 0) &&
+	     dm_task_run(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -EIO;
+}
+
+static int simple(int type, const char *name, int flush)
+{
+	struct dm_task *dmt = task(type, name);
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!flush)
+		dm_task_no_flush(dmt);
+	if (type == DM_DEVICE_REMOVE || type == DM_DEVICE_RESUME)
+		ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
+	else
+		ok = dm_task_run(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -EIO;
+}
+
+int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
+		 const char *params)
+{
+	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	wc_debug("dm reload %s: 0 %llu %s %s", name, (unsigned long long)sectors,
+		 target, params);
+	ok = add_target(dmt, sectors, target, params) && dm_task_run(dmt);
+	dm_task_destroy(dmt);
+	if (!ok)
+		return -EIO;
+	if (simple(DM_DEVICE_SUSPEND, name, 1))
+		return -EIO;
+	return simple(DM_DEVICE_RESUME, name, 1);
+}
+
+int wc_dm_remove(const char *name)
+{
+	wc_debug("dm remove %s", name);
+	return simple(DM_DEVICE_REMOVE, name, 1);
+}
+
+static int first_target(int type, const char *name, char *tbuf, size_t tlen,
+			char *pbuf, size_t plen)
+{
+	struct dm_task *dmt = task(type, name);
+	uint64_t start, length;
+	char *ttype = NULL, *params = NULL;
+	int r = -EIO;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (dm_task_run(dmt)) {
+		dm_get_next_target(dmt, NULL, &start, &length, &ttype, &params);
+		if (ttype) {
+			wc_strlcpy(tbuf, ttype, tlen);
+			wc_strlcpy(pbuf, params ? params : "", plen);
+			r = 0;
+		} else {
+			r = -ENOENT;
+		}
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int wc_dm_table(const char *name, char *type, size_t tlen, char *params, size_t plen)
+{
+	return first_target(DM_DEVICE_TABLE, name, type, tlen, params, plen);
+}
+
+int wc_dm_status(const char *name, char *type, size_t tlen, char *params, size_t plen)
+{
+	return first_target(DM_DEVICE_STATUS, name, type, tlen, params, plen);
+}
+
+int wc_dm_message(const char *name, const char *msg)
+{
+	struct dm_task *dmt = task(DM_DEVICE_TARGET_MSG, name);
+	int ok;
+
+	if (!dmt)
+		return -ENOMEM;
+	wc_debug("dm message %s 0 %s", name, msg);
+	ok = dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
+	     dm_task_run(dmt);
+	dm_task_destroy(dmt);
+	return ok ? 0 : -EIO;
+}
+
+int wc_dm_list(const char *uuid_prefix,
+	       int (*fn)(const char *name, const char *uuid, void *arg), void *arg)
+{
+	struct dm_task *dmt = task(DM_DEVICE_LIST, NULL);
+	struct dm_names *names;
+	unsigned int next = 0;
+	int r = 0;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_run(dmt)) {
+		dm_task_destroy(dmt);
+		return -EIO;
+	}
+	names = dm_task_get_names(dmt);
+	if (names && names->dev) {
+		do {
+			struct wc_dm_info info;
+
+			names = (struct dm_names *)((char *)names + next);
+			if (!wc_dm_info(names->name, &info) && info.exists &&
+			    !strncmp(info.uuid, uuid_prefix, strlen(uuid_prefix))) {
+				r = fn(names->name, info.uuid, arg);
+				if (r)
+					break;
+			}
+			next = names->next;
+		} while (next);
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int wc_dm_lv_name(const char *vg, const char *lv, char *buf, size_t len)
+{
+	size_t o = 0;
+	const char *p;
+	int part;
+
+	for (part = 0; part < 2; part++) {
+		for (p = part ? lv : vg; *p; p++) {
+			if (o + 3 > len)
+				return -1;
+			buf[o++] = *p;
+			if (*p == '-')
+				buf[o++] = '-';
+		}
+		if (!part) {
+			if (o + 2 > len)
+				return -1;
+			buf[o++] = '-';
+		}
+	}
+	buf[o] = '\0';
+	return 0;
+}

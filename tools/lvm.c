@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wcachectl: all LVM access through liblvm2cmd. Reports are read as
+ * JSON (lvs --reportformat json), captured from lvm's print log and
+ * parsed with json-c.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <lvm2cmd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvm.h"
+#include "wcachectl.h"
+
+static void *handle;
+static char last_error[WC_ERR_MAX];
+
+/* output capture for reports */
+static char *cap;
+static size_t cap_len, cap_size;
+static int capturing;
+
+static void cap_add(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (cap_len + n + 2 > cap_size) {
+		size_t ns = (cap_size ? cap_size : 65536);
+		char *p;
+
+		while (cap_len + n + 2 > ns)
+			ns *= 2;
+		if (ns > (64u << 20))
+			return;		/* refuse absurd reports */
+		p = realloc(cap, ns);
+		if (!p)
+			return;
+		cap = p;
+		cap_size = ns;
+	}
+	memcpy(cap + cap_len, s, n);
+	cap_len += n;
+	cap[cap_len++] = '\n';
+	cap[cap_len] = '\0';
+}
+
+static int is_report_line(const char *m)
+{
+	const char *p = m;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!strncmp(p, "WARNING:", 8))
+		return 0;
+	return *p == '{' || *p == '}' || *p == '[' || *p == ']' || *p == '"' ||
+	       *p == '\0';
+}
+
+static void log_fn(int level, const char *file, int line, int dm_errno,
+		   const char *message)
+{
+	(void)file;
+	(void)line;
+	(void)dm_errno;
+	level &= 0x0f;
+	if (level <= LVM2_LOG_ERROR) {
+		/* keep the first error line of a command: the most specific */
+		if (!last_error[0])
+			wc_strlcpy(last_error, message, sizeof(last_error));
+		if (wc_verbose)
+			fprintf(stderr, "wcachectl: lvm: %s\n", message);
+		return;
+	}
+	if (level == LVM2_LOG_PRINT && capturing && is_report_line(message)) {
+		cap_add(message);
+		return;
+	}
+	if (level == LVM2_LOG_PRINT ? wc_verbose : wc_verbose > 1)
+		fprintf(stderr, "wcachectl: lvm: %s\n", message);
+}
+
+int wc_lvm_init(void)
+{
+	if (handle)
+		return 0;
+	setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1);
+	lvm2_log_fn(log_fn);
+	handle = lvm2_init();
+	if (!handle)
+		return wc_err(WC_ELVM, "cannot initialise liblvm2cmd");
+	lvm2_log_level(handle, wc_verbose > 1 ? LVM2_LOG_DEBUG :
+			       wc_verbose ? LVM2_LOG_VERBOSE : LVM2_LOG_PRINT);
+	return 0;
+}
+
+void wc_lvm_exit(void)
+{
+	if (handle)
+		lvm2_exit(handle);
+	handle = NULL;
+	free(cap);
+	cap = NULL;
+	cap_len = cap_size = 0;
+}
+
+const char *wc_lvm_error(void)
+{
+	return last_error[0] ? last_error : "unknown LVM error";
+}
+
+static int vrun(const char *fmt, va_list ap)
+{
+	char cmd[4096];
+	int n, r;
+
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd)) {
+		wc_strlcpy(last_error, "LVM command line too long", sizeof(last_error));
+		return WC_ELVM;
+	}
+	if (wc_lvm_init())
+		return WC_ELVM;
+	last_error[0] = '\0';
+	wc_debug("lvm %s", cmd);
+	r = lvm2_run(handle, cmd);
+	if (r != LVM2_COMMAND_SUCCEEDED) {
+		if (!last_error[0])
+			snprintf(last_error, sizeof(last_error), "'%.200s' failed (%d)", cmd, r);
+		return WC_ELVM;
+	}
+	return 0;
+}
+
+int wc_lvm_run(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vrun(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int copy_field(struct json_object *o, const char *key, char *dst, size_t len)
+{
+	const char *s = jstr(o, key);
+
+	if (!s || strlen(s) >= len)
+		return -EINVAL;
+	strcpy(dst, s);
+	return 0;
+}
+
+static int parse_lv(struct json_object *o, struct wc_lv *lv)
+{
+	const char *s;
+	uint64_t v;
+
+	memset(lv, 0, sizeof(*lv));
+	if (copy_field(o, "vg_name", lv->vg, sizeof(lv->vg)) ||
+	    copy_field(o, "lv_name", lv->name, sizeof(lv->name)) ||
+	    copy_field(o, "lv_uuid", lv->uuid, sizeof(lv->uuid)) ||
+	    copy_field(o, "lv_attr", lv->attr, sizeof(lv->attr)) ||
+	    copy_field(o, "segtype", lv->segtype, sizeof(lv->segtype)) ||
+	    copy_field(o, "lv_layout", lv->layout, sizeof(lv->layout)) ||
+	    copy_field(o, "lv_dm_path", lv->dm_path, sizeof(lv->dm_path)) ||
+	    copy_field(o, "lv_tags", lv->tags, sizeof(lv->tags)))
+		return -EINVAL;
+	s = jstr(o, "lv_size");
+	if (!s || wc_parse_u64(s, 0, UINT64_MAX, &lv->size))
+		return -EINVAL;
+	s = jstr(o, "seg_count");
+	if (!s || wc_parse_u64(s, 0, 1u << 20, &v))
+		return -EINVAL;
+	lv->seg_count = v;
+	s = jstr(o, "lv_active");
+	lv->active = s && !strcmp(s, "1");
+	s = jstr(o, "lv_device_open");
+	lv->open = s && !strcmp(s, "1");
+	s = jstr(o, "lv_skip_activation");
+	lv->skip = s && !strcmp(s, "1");
+	return 0;
+}
+
+int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n)
+{
+	struct json_object *root, *rep, *r0, *arr;
+	size_t i, cnt;
+	int ret = -EINVAL;
+
+	*lvs = NULL;
+	*n = 0;
+	root = json_tokener_parse(json);
+	if (!root)
+		return -EINVAL;
+	if (!json_object_object_get_ex(root, "report", &rep) ||
+	    !json_object_is_type(rep, json_type_array))
+		goto out;
+	if (json_object_array_length(rep) == 0) {
+		ret = 0;
+		goto out;
+	}
+	r0 = json_object_array_get_idx(rep, 0);
+	if (!json_object_object_get_ex(r0, "lv", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		goto out;
+	cnt = json_object_array_length(arr);
+	if (cnt > 100000)
+		goto out;
+	*lvs = calloc(cnt ? cnt : 1, sizeof(**lvs));
+	if (!*lvs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (parse_lv(json_object_array_get_idx(arr, i), &(*lvs)[i])) {
+			free(*lvs);
+			*lvs = NULL;
+			goto out;
+		}
+	}
+	*n = cnt;
+	ret = 0;
+out:
+	json_object_put(root);
+	return ret;
+}
+
+#define LVS_FIELDS "vg_name,lv_name,lv_uuid,lv_attr,segtype,lv_layout,lv_dm_path," \
+		   "lv_tags,lv_size,seg_count,lv_active,lv_device_open,lv_skip_activation"
+
+int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
+{
+	int r;
+
+	*lvs = NULL;
+	*n = 0;
+	if (vg && !wc_valid_name(vg))
+		return WC_ENOENT;
+	cap_len = 0;
+	if (cap)
+		cap[0] = '\0';
+	capturing = 1;
+	r = wc_lvm_run("lvs -a --reportformat json --binary --units b --nosuffix "
+		       "-o " LVS_FIELDS " %s", vg ? vg : "");
+	capturing = 0;
+	if (r) {
+		if (vg && strstr(last_error, "not found"))
+			return WC_ENOENT;
+		return r;
+	}
+	if (!cap || wc_lvm_parse_report(cap, lvs, n)) {
+		wc_strlcpy(last_error, "cannot parse the JSON report of lvs", sizeof(last_error));
+		return WC_ELVM;
+	}
+	return 0;
+}
