@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dm-wcache: device-mapper write-back cache target (skeleton: table parsing
- * and pass-through to the origin).
+ * dm-wcache: device-mapper write-back cache target.
+ *
+ * This file holds the target glue: table parsing, the bio paths (reads,
+ * cached writes, flushes, FUA, discards), suspend/resume, status and
+ * messages.  The on-disk format and the commit protocol live in
+ * dm-wcache-metadata.c, writeback in dm-wcache-writeback.c.
  */
 
 #include <linux/module.h>
@@ -9,35 +13,26 @@
 #include <linux/blkdev.h>
 #include <linux/bio.h>
 #include <linux/slab.h>
-#include <linux/device-mapper.h>
+#include <linux/vmalloc.h>
+#include <linux/crc32c.h>
+#include <linux/highmem.h>
 
-#include "dm-wcache-format.h"
+#include "dm-wcache.h"
 
 #define DM_MSG_PREFIX "wcache"
 
-struct wcache_args {
-	unsigned int block_size;
-	unsigned int high_wm;
-	unsigned int low_wm;
-	unsigned int writeback_jobs;
-	unsigned int autocommit_blocks;
-	unsigned int autocommit_ms;
-	unsigned int max_age_ms;	/* 0 = off */
-	unsigned int pause_ms;
-	unsigned long long seq_cutoff;	/* bytes, 0 = off */
-	bool cleaner;
-	bool metadata_only;
-	bool flush_on_suspend;
-	bool have_uuid;
-	u8 origin_uuid[16];
+enum wc_bio_kind { WK_PASS = 0, WK_READ, WK_WRITE };
+
+struct wc_bio {
+	u64 oblock;
+	u32 block;
+	u32 csum;
+	u8 kind;
+	bool fua;
 };
 
-struct wcache {
-	struct dm_target *ti;
-	struct dm_dev *origin;
-	struct dm_dev *cache;
-	struct wcache_args a;
-};
+/* ---------------------------------------------------------------------- */
+/* Table parsing */
 
 static int parse_uint(const char *s, unsigned int min, unsigned int max,
 		      unsigned int *out)
@@ -73,14 +68,29 @@ static int parse_uuid(const char *s, u8 *uuid)
 	return 0;
 }
 
-static int wcache_parse_opts(struct dm_target *ti, struct wcache_args *a,
+static const struct {
+	const char *name;
+	unsigned int bit;
+} wc_valued_args[] = {
+	{ "high_watermark", WA_HIGH },
+	{ "low_watermark", WA_LOW },
+	{ "writeback_jobs", WA_JOBS },
+	{ "autocommit_blocks", WA_ACBLOCKS },
+	{ "autocommit_time", WA_ACTIME },
+	{ "max_age", WA_MAXAGE },
+	{ "pause_writeback", WA_PAUSE },
+	{ "sequential_cutoff", WA_SEQ },
+	{ "origin_uuid", 0 },
+};
+
+static int wcache_parse_opts(struct dm_target *ti, struct wc_args *a,
 			     unsigned int argc, char **argv)
 {
-	unsigned int i;
+	unsigned int i, j;
 
 	for (i = 0; i < argc; i++) {
 		const char *k = argv[i];
-		const char *v = (i + 1 < argc) ? argv[i + 1] : NULL;
+		const char *v;
 		int r = 0;
 
 		if (!strcasecmp(k, "cleaner")) {
@@ -95,29 +105,25 @@ static int wcache_parse_opts(struct dm_target *ti, struct wcache_args *a,
 			a->flush_on_suspend = true;
 			continue;
 		}
-		if (strcasecmp(k, "high_watermark") &&
-		    strcasecmp(k, "low_watermark") &&
-		    strcasecmp(k, "writeback_jobs") &&
-		    strcasecmp(k, "autocommit_blocks") &&
-		    strcasecmp(k, "autocommit_time") &&
-		    strcasecmp(k, "max_age") &&
-		    strcasecmp(k, "pause_writeback") &&
-		    strcasecmp(k, "sequential_cutoff") &&
-		    strcasecmp(k, "origin_uuid")) {
+		for (j = 0; j < ARRAY_SIZE(wc_valued_args); j++)
+			if (!strcasecmp(k, wc_valued_args[j].name))
+				break;
+		if (j == ARRAY_SIZE(wc_valued_args)) {
 			ti->error = "Unknown optional argument";
 			return -EINVAL;
 		}
-		if (!v) {
+		if (i + 1 >= argc) {
 			ti->error = "Optional argument is missing its value";
 			return -EINVAL;
 		}
-		i++;
+		v = argv[++i];
+		a->given |= wc_valued_args[j].bit;
 		if (!strcasecmp(k, "high_watermark")) {
 			r = parse_uint(v, 0, 100, &a->high_wm);
 		} else if (!strcasecmp(k, "low_watermark")) {
 			r = parse_uint(v, 0, 100, &a->low_wm);
 		} else if (!strcasecmp(k, "writeback_jobs")) {
-			r = parse_uint(v, 1, 1U << 20, &a->writeback_jobs);
+			r = parse_uint(v, 1, 65536, &a->writeback_jobs);
 		} else if (!strcasecmp(k, "autocommit_blocks")) {
 			r = parse_uint(v, 1, 1U << 30, &a->autocommit_blocks);
 		} else if (!strcasecmp(k, "autocommit_time")) {
@@ -146,13 +152,37 @@ static int wcache_parse_opts(struct dm_target *ti, struct wcache_args *a,
 	return 0;
 }
 
+static void wcache_free(struct wcache *wc)
+{
+	struct dm_target *ti = wc->ti;
+
+	if (wc->wq)
+		destroy_workqueue(wc->wq);
+	wc_free_state(wc);
+	if (wc->io)
+		dm_io_client_destroy(wc->io);
+	vfree(wc->cbuf);
+	vfree(wc->wb_buf);
+	kvfree(wc->wb_cand);
+	free_page((unsigned long)wc->sb_buf);
+	free_percpu(wc->stats);
+	free_percpu(wc->streams);
+	if (wc->cache)
+		dm_put_device(ti, wc->cache);
+	if (wc->origin)
+		dm_put_device(ti, wc->origin);
+	kfree(wc);
+}
+
 /*
  * wcache <s|p> <origin> <cache> <block_size> <#opt_args> [opt_args...]
  */
 static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
+	struct wcache_disk_sb sb;
+	const char *reason = NULL;
 	struct wcache *wc;
-	unsigned int nopt, lbs;
+	unsigned int nopt, lbs, i;
 	int r;
 
 	if (argc < 5) {
@@ -174,7 +204,6 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	wc->ti = ti;
-	ti->private = wc;
 	wc->a.high_wm = 50;
 	wc->a.low_wm = 45;
 	wc->a.writeback_jobs = 1024;
@@ -188,6 +217,8 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -EINVAL;
 		goto bad;
 	}
+	wc->block_sectors = wc->a.block_size >> SECTOR_SHIFT;
+	wc->block_shift = ilog2(wc->a.block_size);
 	if (kstrtouint(argv[4], 10, &nopt) || nopt != argc - 5) {
 		ti->error = "Number of optional arguments does not match the table";
 		r = -EINVAL;
@@ -219,18 +250,93 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -EINVAL;
 		goto bad;
 	}
+	if (ti->len & (wc->block_sectors - 1)) {
+		ti->error = "Target length is not a multiple of the block size";
+		r = -EINVAL;
+		goto bad;
+	}
+	if (ti->len > bdev_nr_sectors(wc->origin->bdev)) {
+		ti->error = "Target is larger than the origin device";
+		r = -EINVAL;
+		goto bad;
+	}
+	wc->origin_blocks = ti->len >> (wc->block_shift - SECTOR_SHIFT);
 
+	r = -ENOMEM;
+	ti->error = "Cannot allocate memory";
+	wc->io = dm_io_client_create();
+	if (IS_ERR(wc->io)) {
+		r = PTR_ERR(wc->io);
+		wc->io = NULL;
+		goto bad;
+	}
+	wc->cbuf = vmalloc(WC_COMMIT_BUF_SECTORS * WCACHE_SECTOR_SIZE);
+	wc->sb_buf = (void *)get_zeroed_page(GFP_KERNEL);
+	wc->stats = alloc_percpu(struct wc_stats);
+	wc->streams = alloc_percpu(struct wc_seq_stream);
+	wc->wq = alloc_workqueue("dm-wcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!wc->cbuf || !wc->sb_buf || !wc->stats || !wc->streams || !wc->wq)
+		goto bad;
+
+	for (i = 0; i < WC_NR_LOCKS; i++)
+		spin_lock_init(&wc->locks[i]);
+	init_waitqueue_head(&wc->free_wait);
+	init_waitqueue_head(&wc->commit_wait);
+	mutex_init(&wc->commit_lock);
+	mutex_init(&wc->wb_lock);
+	mutex_init(&wc->msg_lock);
+	spin_lock_init(&wc->flush_lock);
+	bio_list_init(&wc->flush_bios);
+	bio_list_init(&wc->fua_bios);
+	INIT_WORK(&wc->commit_work, wc_commit_work);
+	INIT_WORK(&wc->wb_work, wc_wb_work);
+	timer_setup(&wc->commit_timer, wc_commit_timer_fn, 0);
+	wc->suspended = true;
+
+	/*
+	 * Validate what is on the cache device now, so that foreign or
+	 * corrupt metadata is refused here with a clear message.  The state
+	 * itself is (re)loaded in preresume, after any previous table using
+	 * this cache has been suspended and has committed.
+	 */
+	r = wc_read_sb(wc, &sb);
+	if (r) {
+		ti->error = "Cannot read the cache superblock";
+		goto bad;
+	}
+	r = wc_check_sb(wc, &sb, &reason);
+	if (r == -ENODATA) {
+		r = 0;
+	} else if (r) {
+		ti->error = (char *)reason;
+		goto bad;
+	} else {
+		wc->n_blocks = le64_to_cpu(sb.n_blocks);
+		wc->md_offset = le64_to_cpu(sb.md_offset);
+		wc->md_sectors = le64_to_cpu(sb.md_sectors);
+		wc->data_offset = le64_to_cpu(sb.data_offset);
+		wc->format_nonce = le64_to_cpu(sb.format_nonce);
+		r = wc_check_metadata(wc, &reason);
+		if (r) {
+			ti->error = (char *)reason;
+			goto bad;
+		}
+	}
+	ti->error = NULL;
+
+	ti->private = wc;
 	ti->num_flush_bios = 1;
 	ti->flush_supported = true;
 	ti->num_discard_bios = 1;
+	ti->discards_supported = true;
+	ti->per_io_data_size = sizeof(struct wc_bio);
+	r = dm_set_target_max_io_len(ti, wc->block_sectors);
+	if (r)
+		goto bad;
 	return 0;
 
 bad:
-	if (wc->cache)
-		dm_put_device(ti, wc->cache);
-	if (wc->origin)
-		dm_put_device(ti, wc->origin);
-	kfree(wc);
+	wcache_free(wc);
 	ti->private = NULL;
 	return r;
 }
@@ -239,35 +345,492 @@ static void wcache_dtr(struct dm_target *ti)
 {
 	struct wcache *wc = ti->private;
 
-	dm_put_device(ti, wc->cache);
-	dm_put_device(ti, wc->origin);
-	kfree(wc);
+	del_timer_sync(&wc->commit_timer);
+	if (wc->wq) {
+		cancel_work_sync(&wc->wb_work);
+		cancel_work_sync(&wc->commit_work);
+	}
+	wcache_free(wc);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bio paths */
+
+static void wc_remap(struct bio *bio, struct dm_dev *dev, sector_t sector)
+{
+	bio_set_dev(bio, dev->bdev);
+	bio->bi_iter.bi_sector = sector;
+}
+
+static u32 wc_bio_csum(struct bio *bio)
+{
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	u32 crc = ~0U;
+
+	bio_for_each_segment(bv, bio, iter) {
+		void *p = bvec_kmap_local(&bv);
+
+		crc = crc32c(crc, p, bv.bv_len);
+		kunmap_local(p);
+	}
+	return ~crc;
+}
+
+static bool wc_is_cached(struct wcache *wc, u64 oblock)
+{
+	spinlock_t *lock = wc_lock_for(wc, oblock);
+	unsigned long flags;
+	bool r;
+
+	spin_lock_irqsave(lock, flags);
+	r = wc_find_current(wc, oblock) != WC_NIL;
+	spin_unlock_irqrestore(lock, flags);
+	return r;
+}
+
+static bool wc_seq_bypass(struct wcache *wc, struct bio *bio)
+{
+	struct wc_seq_stream *st;
+	bool r;
+
+	if (!wc->a.seq_cutoff)
+		return false;
+	st = get_cpu_ptr(wc->streams);
+	if (bio->bi_iter.bi_sector == st->next)
+		st->bytes += bio->bi_iter.bi_size;
+	else
+		st->bytes = bio->bi_iter.bi_size;
+	st->next = bio_end_sector(bio);
+	r = st->bytes > wc->a.seq_cutoff;
+	put_cpu_ptr(wc->streams);
+	return r;
+}
+
+static int wc_map_flush(struct wcache *wc, struct bio *bio)
+{
+	wc_stat_inc(wc, flushes);
+	if (READ_ONCE(wc->error))
+		return DM_MAPIO_KILL;
+	spin_lock_irq(&wc->flush_lock);
+	bio_list_add(&wc->flush_bios, bio);
+	spin_unlock_irq(&wc->flush_lock);
+	wc_queue_commit(wc);
+	return DM_MAPIO_SUBMITTED;
+}
+
+static int wc_map_discard(struct wcache *wc, struct bio *bio, sector_t sector)
+{
+	u64 first = DIV_ROUND_UP_ULL(sector, wc->block_sectors);
+	u64 end = (sector + bio_sectors(bio)) >> (wc->block_shift - SECTOR_SHIFT);
+	u64 ob;
+
+	wc_stat_inc(wc, discards);
+	if (READ_ONCE(wc->error))
+		return DM_MAPIO_KILL;
+	/* Only blocks the discard covers completely lose their cached copy. */
+	for (ob = first; ob < end; ob++) {
+		spinlock_t *lock = wc_lock_for(wc, ob);
+		unsigned long flags;
+		u32 b;
+
+		spin_lock_irqsave(lock, flags);
+		b = wc_find_current(wc, ob);
+		if (b != WC_NIL) {
+			u64 m = wc->entries[b].meta;
+
+			if (wm_seq(m)) {
+				/* keep it as an old version until durable */
+				WRITE_ONCE(wc->entries[b].meta,
+					   wm_make(WS_OLD, 0, wm_inflight(m),
+						   wm_seq(m)));
+				wc_mark_dirty(wc, b);
+			} else {
+				wc_retire_locked(wc, b);
+				wc_free_olds_locked(wc, ob);
+			}
+		}
+		spin_unlock_irqrestore(lock, flags);
+		if (!(ob & 4095))
+			cond_resched();
+	}
+	if (!bdev_max_discard_sectors(wc->origin->bdev)) {
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	}
+	wc_remap(bio, wc->origin, sector);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int wc_map_read(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
+		       sector_t sector)
+{
+	u64 oblock = sector >> (wc->block_shift - SECTOR_SHIFT);
+	spinlock_t *lock = wc_lock_for(wc, oblock);
+	unsigned long flags;
+	u32 b;
+
+	wc_stat_inc(wc, reads);
+	spin_lock_irqsave(lock, flags);
+	b = wc_find_current(wc, oblock);
+	if (b != WC_NIL) {
+		struct wc_entry *e = &wc->entries[b];
+
+		if (wm_inflight(e->meta) == WM_INFL_MAX) {
+			spin_unlock_irqrestore(lock, flags);
+			return DM_MAPIO_REQUEUE;
+		}
+		WRITE_ONCE(e->meta, e->meta + (1ULL << WM_INFL_SHIFT));
+	}
+	spin_unlock_irqrestore(lock, flags);
+
+	if (b == WC_NIL) {
+		wc_remap(bio, wc->origin, sector);
+		return DM_MAPIO_REMAPPED;
+	}
+	wc_stat_inc(wc, read_hits);
+	pb->kind = WK_READ;
+	pb->block = b;
+	pb->oblock = oblock;
+	wc_remap(bio, wc->cache, wc_block_to_sector(wc, b) +
+		 (sector & (wc->block_sectors - 1)));
+	return DM_MAPIO_REMAPPED;
+}
+
+static int wc_map_write(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
+			sector_t sector)
+{
+	u64 oblock = sector >> (wc->block_shift - SECTOR_SHIFT);
+	bool bypass = false, waited = false;
+	u32 b;
+
+	wc_stat_inc(wc, writes);
+	if (READ_ONCE(wc->error))
+		return DM_MAPIO_KILL;
+	if ((sector & (wc->block_sectors - 1)) ||
+	    bio_sectors(bio) != wc->block_sectors) {
+		DMERR_LIMIT("write not aligned to the cache block size");
+		return DM_MAPIO_KILL;
+	}
+	if (wc->a.pause_ms)
+		WRITE_ONCE(wc->last_write_jiffies, jiffies);
+
+	if (wc_seq_bypass(wc, bio)) {
+		bypass = !wc_is_cached(wc, oblock);
+		if (bypass)
+			wc_stat_inc(wc, bypass_seq);
+	} else if (READ_ONCE(wc->a.cleaner) ||
+		   (wc->a.metadata_only && !(bio->bi_opf & REQ_META))) {
+		bypass = !wc_is_cached(wc, oblock);
+		if (bypass)
+			wc_stat_inc(wc, bypass_other);
+	}
+	if (bypass) {
+		WRITE_ONCE(wc->origin_dirty, true);
+		wc_remap(bio, wc->origin, sector);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	while ((b = wc_alloc_block(wc)) == WC_NIL) {
+		if (READ_ONCE(wc->error))
+			return DM_MAPIO_KILL;
+		if (!waited)
+			wc_stat_inc(wc, blocked_full);
+		waited = true;
+		atomic_inc(&wc->free_waiters);
+		wc_queue_commit(wc);
+		wc_kick_writeback(wc);
+		wait_event_timeout(wc->free_wait,
+				   wc_free_blocks(wc) || READ_ONCE(wc->error),
+				   HZ / 10);
+		atomic_dec(&wc->free_waiters);
+	}
+	pb->kind = WK_WRITE;
+	pb->block = b;
+	pb->oblock = oblock;
+	pb->csum = wc_bio_csum(bio);
+	pb->fua = !!(bio->bi_opf & REQ_FUA);
+	if (pb->fua)
+		wc_stat_inc(wc, fua);
+	bio->bi_opf &= ~REQ_FUA;
+	wc_remap(bio, wc->cache, wc_block_to_sector(wc, b));
+	return DM_MAPIO_REMAPPED;
 }
 
 static int wcache_map(struct dm_target *ti, struct bio *bio)
 {
 	struct wcache *wc = ti->private;
+	struct wc_bio *pb = dm_per_bio_data(bio, sizeof(struct wc_bio));
+	sector_t sector;
 
-	bio_set_dev(bio, wc->origin->bdev);
-	if (bio_sectors(bio) || op_is_zone_mgmt(bio_op(bio)))
-		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	return DM_MAPIO_REMAPPED;
+	pb->kind = WK_PASS;
+	if (bio->bi_opf & REQ_PREFLUSH)
+		return wc_map_flush(wc, bio);
+
+	sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		return wc_map_read(wc, bio, pb, sector);
+	case REQ_OP_WRITE:
+		return wc_map_write(wc, bio, pb, sector);
+	case REQ_OP_DISCARD:
+		return wc_map_discard(wc, bio, sector);
+	default:
+		return DM_MAPIO_KILL;
+	}
 }
+
+/* A write's data is on the cache device: make it the current version. */
+static void wc_publish(struct wcache *wc, struct wc_bio *pb)
+{
+	struct wc_entry *e = &wc->entries[pb->block];
+	spinlock_t *lock = wc_lock_for(wc, pb->oblock);
+	unsigned int fl = 0;
+	unsigned long flags;
+	u32 cur;
+
+	spin_lock_irqsave(lock, flags);
+	cur = wc_find_current(wc, pb->oblock);
+	if (cur != WC_NIL) {
+		struct wc_entry *c = &wc->entries[cur];
+		u64 m = c->meta;
+
+		fl = wm_flags(m) & WF_HAS_OLD;
+		if (!wm_seq(m)) {
+			/* never committed: nobody can ever need it again */
+			wc_retire_locked(wc, cur);
+		} else {
+			WRITE_ONCE(c->meta, wm_make(WS_OLD, 0, wm_inflight(m),
+						    wm_seq(m)));
+			fl |= WF_HAS_OLD;
+		}
+	}
+	e->oblock = pb->oblock;
+	e->csum = pb->csum;
+	wc_chain_insert(wc, pb->block);
+	smp_store_release(&e->meta, wm_make(WS_CURRENT, fl, 0, 0));
+	spin_unlock_irqrestore(lock, flags);
+	if (cur != WC_NIL)
+		wc_stat_inc(wc, write_hits);
+	wc_mark_dirty(wc, pb->block);
+}
+
+void wc_end_fua_bio(struct bio *bio, int r)
+{
+	if (r)
+		bio->bi_status = BLK_STS_IOERR;
+	bio_endio(bio);
+}
+
+static int wcache_end_io(struct dm_target *ti, struct bio *bio,
+			 blk_status_t *error)
+{
+	struct wcache *wc = ti->private;
+	struct wc_bio *pb = dm_per_bio_data(bio, sizeof(struct wc_bio));
+	unsigned long flags;
+	spinlock_t *lock;
+
+	switch (pb->kind) {
+	case WK_READ:
+		lock = wc_lock_for(wc, pb->oblock);
+		spin_lock_irqsave(lock, flags);
+		WRITE_ONCE(wc->entries[pb->block].meta,
+			   wc->entries[pb->block].meta - (1ULL << WM_INFL_SHIFT));
+		spin_unlock_irqrestore(lock, flags);
+		pb->kind = WK_PASS;
+		if (*error)
+			wc_set_error(wc, -EIO, "cache read");
+		return DM_ENDIO_DONE;
+	case WK_WRITE:
+		pb->kind = WK_PASS;
+		if (*error) {
+			wc_push_free(wc, pb->block);
+			wc_set_error(wc, -EIO, "cache data write");
+			return DM_ENDIO_DONE;
+		}
+		wc_publish(wc, pb);
+		if (pb->fua) {
+			spin_lock_irqsave(&wc->flush_lock, flags);
+			bio_list_add(&wc->fua_bios, bio);
+			spin_unlock_irqrestore(&wc->flush_lock, flags);
+			wc_queue_commit(wc);
+			return DM_ENDIO_INCOMPLETE;
+		}
+		if (atomic_inc_return(&wc->uncommitted) >= wc->a.autocommit_blocks)
+			wc_queue_commit(wc);
+		return DM_ENDIO_DONE;
+	default:
+		return DM_ENDIO_DONE;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Suspend / resume */
+
+static void wcache_postsuspend(struct dm_target *ti)
+{
+	struct wcache *wc = ti->private;
+	int r;
+
+	if (!wc->loaded)
+		return;
+	if (wc->a.flush_on_suspend && !READ_ONCE(wc->error)) {
+		r = wc_writeback_all(wc);
+		if (r)
+			DMERR("flush_on_suspend: writeback failed (%d)", r);
+	}
+	WRITE_ONCE(wc->suspended, true);
+	del_timer_sync(&wc->commit_timer);
+	WRITE_ONCE(wc->wb_stop, true);
+	cancel_work_sync(&wc->wb_work);
+	flush_workqueue(wc->wq);
+	if (!READ_ONCE(wc->error)) {
+		r = wc_commit_sync(wc, true);
+		if (r)
+			DMERR("commit on suspend failed (%d)", r);
+	}
+}
+
+static int wcache_preresume(struct dm_target *ti)
+{
+	struct wcache *wc = ti->private;
+	struct wcache_disk_sb sb;
+	const char *reason = NULL;
+	int r;
+
+	if (wc->loaded)
+		goto start;
+
+	r = wc_read_sb(wc, &sb);
+	if (r) {
+		DMERR("cannot read the cache superblock");
+		return r;
+	}
+	r = wc_check_sb(wc, &sb, &reason);
+	if (r == -ENODATA) {
+		r = wc_format(wc);
+		if (r) {
+			DMERR("format failed (%d)", r);
+			return r;
+		}
+		r = wc_alloc_state(wc);
+		if (r)
+			goto fail;
+		wc->commit_seq = 0;
+		wc->durable_seq = 0;
+		r = wc_load(wc);
+		if (r)
+			goto fail;
+	} else if (r) {
+		DMERR("%s", reason);
+		return r;
+	} else {
+		wc->n_blocks = le64_to_cpu(sb.n_blocks);
+		wc->md_offset = le64_to_cpu(sb.md_offset);
+		wc->md_sectors = le64_to_cpu(sb.md_sectors);
+		wc->data_offset = le64_to_cpu(sb.data_offset);
+		wc->format_nonce = le64_to_cpu(sb.format_nonce);
+		wc->sb_seq = le64_to_cpu(sb.sb_seq);
+		wc->sb_durable_seq = le64_to_cpu(sb.durable_seq);
+		wc->sb = sb;
+		r = wc_alloc_state(wc);
+		if (r)
+			goto fail;
+		r = wc_load(wc);
+		if (r)
+			goto fail;
+	}
+	r = wc_wb_alloc(wc);
+	if (r)
+		goto fail;
+	wc->loaded = true;
+start:
+	WRITE_ONCE(wc->wb_stop, false);
+	WRITE_ONCE(wc->suspended, false);
+	mod_timer(&wc->commit_timer,
+		  jiffies + msecs_to_jiffies(wc->a.autocommit_ms));
+	wc_kick_writeback(wc);
+	return 0;
+fail:
+	DMERR("cannot load the cache (%d)", r);
+	wc_free_state(wc);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Status and messages */
 
 static void wcache_status(struct dm_target *ti, status_type_t type,
 			  unsigned int status_flags, char *result,
 			  unsigned int maxlen)
 {
 	struct wcache *wc = ti->private;
-	unsigned int sz = 0;
+	struct wc_stats st = { 0 };
+	unsigned int sz = 0, nargs;
+	u64 dirty = 0, old = 0, freeing = 0;
+	int cpu;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		DMEMIT("0 0 0 0");
+		for_each_possible_cpu(cpu) {
+			struct wc_stats *p = per_cpu_ptr(wc->stats, cpu);
+
+			st.reads += p->reads;
+			st.read_hits += p->read_hits;
+			st.writes += p->writes;
+			st.write_hits += p->write_hits;
+			st.bypass_seq += p->bypass_seq;
+			st.bypass_other += p->bypass_other;
+			st.blocked_full += p->blocked_full;
+			st.flushes += p->flushes;
+			st.fua += p->fua;
+			st.discards += p->discards;
+		}
+		if (wc->loaded)
+			wc_count_states(wc, &dirty, &old, &freeing);
+		DMEMIT("%d %llu %llu %u %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		       READ_ONCE(wc->error),
+		       wc->loaded ? wc->n_blocks : 0ULL,
+		       wc->loaded ? wc_free_blocks(wc) : 0ULL,
+		       atomic_read(&wc->wb_blocks_inflight),
+		       dirty, st.reads, st.read_hits, st.writes,
+		       st.write_hits, st.bypass_seq, st.bypass_other,
+		       st.blocked_full, st.flushes, st.fua, st.discards,
+		       READ_ONCE(wc->wb_ios), READ_ONCE(wc->wb_blocks),
+		       READ_ONCE(wc->commits), READ_ONCE(wc->flushes_issued));
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("s %s %s %u 0", wc->origin->name, wc->cache->name,
-		       wc->a.block_size);
+		nargs = hweight32(wc->a.given & ~WA_SEQ) * 2 +
+			(wc->a.seq_cutoff ? 2 : 0) +
+			(wc->a.have_uuid ? 2 : 0) +
+			wc->a.cleaner + wc->a.metadata_only +
+			wc->a.flush_on_suspend;
+		DMEMIT("s %s %s %u %u", wc->origin->name, wc->cache->name,
+		       wc->a.block_size, nargs);
+		if (wc->a.given & WA_HIGH)
+			DMEMIT(" high_watermark %u", wc->a.high_wm);
+		if (wc->a.given & WA_LOW)
+			DMEMIT(" low_watermark %u", wc->a.low_wm);
+		if (wc->a.given & WA_JOBS)
+			DMEMIT(" writeback_jobs %u", wc->a.writeback_jobs);
+		if (wc->a.given & WA_ACBLOCKS)
+			DMEMIT(" autocommit_blocks %u", wc->a.autocommit_blocks);
+		if (wc->a.given & WA_ACTIME)
+			DMEMIT(" autocommit_time %u", wc->a.autocommit_ms);
+		if (wc->a.given & WA_MAXAGE)
+			DMEMIT(" max_age %u", wc->a.max_age_ms);
+		if (wc->a.given & WA_PAUSE)
+			DMEMIT(" pause_writeback %u", wc->a.pause_ms);
+		if (wc->a.seq_cutoff)
+			DMEMIT(" sequential_cutoff %llu", wc->a.seq_cutoff);
+		if (wc->a.have_uuid)
+			DMEMIT(" origin_uuid %16phN", wc->a.origin_uuid);
+		if (wc->a.cleaner)
+			DMEMIT(" cleaner");
+		if (wc->a.metadata_only)
+			DMEMIT(" metadata_only");
+		if (wc->a.flush_on_suspend)
+			DMEMIT(" flush_on_suspend");
 		break;
 	case STATUSTYPE_IMA:
 		result[0] = '\0';
@@ -275,12 +838,56 @@ static void wcache_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+static int wcache_message(struct dm_target *ti, unsigned int argc,
+			  char **argv, char *result, unsigned int maxlen)
+{
+	struct wcache *wc = ti->private;
+	int r = 0, cpu;
+
+	if (argc != 1) {
+		DMERR("message takes exactly one word");
+		return -EINVAL;
+	}
+	mutex_lock(&wc->msg_lock);
+	if (!strcasecmp(argv[0], "flush")) {
+		if (!wc->loaded || READ_ONCE(wc->suspended))
+			r = -EBUSY;
+		else
+			r = READ_ONCE(wc->error) ? -EIO : wc_commit_sync(wc, false);
+	} else if (!strcasecmp(argv[0], "writeback")) {
+		if (!wc->loaded || READ_ONCE(wc->suspended))
+			r = -EBUSY;
+		else
+			r = wc_writeback_all(wc);
+	} else if (!strcasecmp(argv[0], "flush_on_suspend")) {
+		wc->a.flush_on_suspend = true;
+	} else if (!strcasecmp(argv[0], "cleaner")) {
+		WRITE_ONCE(wc->a.cleaner, true);
+		wc_kick_writeback(wc);
+	} else if (!strcasecmp(argv[0], "clear_stats")) {
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(wc->stats, cpu), 0,
+			       sizeof(struct wc_stats));
+		WRITE_ONCE(wc->wb_ios, 0);
+		WRITE_ONCE(wc->wb_blocks, 0);
+	} else {
+		DMERR("unknown message: %s", argv[0]);
+		r = -EINVAL;
+	}
+	mutex_unlock(&wc->msg_lock);
+	return r;
+}
+
 static int wcache_iterate_devices(struct dm_target *ti,
 				  iterate_devices_callout_fn fn, void *data)
 {
 	struct wcache *wc = ti->private;
+	int r;
 
-	return fn(ti, wc->origin, 0, ti->len, data);
+	r = fn(ti, wc->origin, 0, ti->len, data);
+	if (!r)
+		r = fn(ti, wc->cache, 0, bdev_nr_sectors(wc->cache->bdev), data);
+	return r;
 }
 
 static void wcache_io_hints(struct dm_target *ti, struct queue_limits *limits)
@@ -293,16 +900,27 @@ static void wcache_io_hints(struct dm_target *ti, struct queue_limits *limits)
 		limits->physical_block_size = wc->a.block_size;
 	if (limits->io_min < wc->a.block_size)
 		limits->io_min = wc->a.block_size;
+	limits->discard_granularity = max_t(unsigned int,
+					    limits->discard_granularity,
+					    wc->a.block_size);
+	if (!limits->max_discard_sectors) {
+		limits->max_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
+		limits->max_hw_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
+	}
 }
 
 static struct target_type wcache_target = {
 	.name = "wcache",
-	.version = {0, 1, 0},
+	.version = {0, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = wcache_ctr,
 	.dtr = wcache_dtr,
 	.map = wcache_map,
+	.end_io = wcache_end_io,
+	.postsuspend = wcache_postsuspend,
+	.preresume = wcache_preresume,
 	.status = wcache_status,
+	.message = wcache_message,
 	.iterate_devices = wcache_iterate_devices,
 	.io_hints = wcache_io_hints,
 };
