@@ -178,6 +178,8 @@ int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
 	if (cookie)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
+	if (ok)
+		wc_step_done("dm create");
 	return ok ? 0 : -EIO;
 }
 
@@ -222,8 +224,13 @@ int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
 
 int wc_dm_remove(const char *name)
 {
+	int r;
+
 	wc_debug("dm remove %s", name);
-	return simple(DM_DEVICE_REMOVE, name, 1);
+	r = simple(DM_DEVICE_REMOVE, name, 1);
+	if (!r)
+		wc_step_done("dm remove");
+	return r;
 }
 
 static int first_target(int type, const char *name, char *tbuf, size_t tlen,
@@ -271,6 +278,8 @@ int wc_dm_message(const char *name, const char *msg)
 	ok = dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
 	     dm_task_run(dmt);
 	dm_task_destroy(dmt);
+	if (ok)
+		wc_step_done("dm message");
 	return ok ? 0 : -EIO;
 }
 

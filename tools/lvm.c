@@ -131,6 +131,8 @@ static int vrun(const char *fmt, va_list ap)
 			snprintf(last_error, sizeof(last_error), "'%.200s' failed (%d)", cmd, r);
 		return WC_ELVM;
 	}
+	if (!capturing)
+		wc_step_done(cmd);
 	return 0;
 }
 
@@ -186,7 +188,7 @@ static int parse_lv(struct json_object *o, struct wc_lv *lv)
 	if (!s || wc_parse_u64(s, 0, 1u << 20, &v))
 		return -EINVAL;
 	lv->seg_count = v;
-	s = jstr(o, "lv_active");
+	s = jstr(o, "lv_active_locally");
 	lv->active = s && !strcmp(s, "1");
 	s = jstr(o, "lv_device_open");
 	lv->open = s && !strcmp(s, "1");
@@ -240,7 +242,7 @@ out:
 }
 
 #define LVS_FIELDS "vg_name,lv_name,lv_uuid,lv_attr,segtype,lv_layout,lv_dm_path," \
-		   "lv_tags,lv_size,seg_count,lv_active,lv_device_open,lv_skip_activation"
+		   "lv_tags,lv_size,seg_count,lv_active_locally,lv_device_open,lv_skip_activation"
 
 int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
 {

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "dm.h"
+#include "lvm.h"
 #include "wcachectl.h"
 
 enum {
@@ -285,7 +287,10 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 	if (c->needs_root && geteuid() != 0)
 		return wc_err(WC_EPERM, "%s needs root privileges (device-mapper and LVM metadata)",
 			      c->name);
-	return c->fn(&o);
+	wc_dm_init();
+	r = c->fn(&o);
+	wc_lvm_exit();
+	return r;
 }
 
 int main(int argc, char **argv)

@@ -305,9 +305,9 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p)
 }
 
 int wc_plan_params(const struct wc_plan *p, const char *origin, const char *cache,
-		   int cleaner, char *buf, size_t len)
+		   int cleaner, const char *origin_uuid, char *buf, size_t len)
 {
-	unsigned int nargs = cleaner ? 1 : 0;
+	unsigned int nargs = (cleaner ? 1 : 0) + (origin_uuid ? 2 : 0);
 	size_t off;
 	int k, n;
 
@@ -323,6 +323,12 @@ int wc_plan_params(const struct wc_plan *p, const char *origin, const char *cach
 			continue;
 		n = snprintf(buf + off, len - off, " %s %llu", wc_keys[k].name,
 			     (unsigned long long)p->s.val[k]);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += n;
+	}
+	if (origin_uuid) {
+		n = snprintf(buf + off, len - off, " origin_uuid %s", origin_uuid);
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
 		off += n;

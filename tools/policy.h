@@ -91,10 +91,11 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p);
 
 /*
  * Format the table parameters (after the target name) for @p:
- * "s <origin> <cache> <bs> <n> args...". @cleaner adds "cleaner".
+ * "s <origin> <cache> <bs> <n> args...". @cleaner adds "cleaner",
+ * @origin_uuid (may be NULL) adds "origin_uuid <hex>" (wcache only).
  * Returns 0, or -1 when @len is too small.
  */
 int wc_plan_params(const struct wc_plan *p, const char *origin, const char *cache,
-		   int cleaner, char *buf, size_t len);
+		   int cleaner, const char *origin_uuid, char *buf, size_t len);
 
 #endif /* WC_POLICY_H */

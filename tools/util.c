@@ -8,11 +8,27 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wcachectl.h"
 
 int wc_verbose;
+
+void wc_step_done(const char *what)
+{
+	static unsigned long steps;
+	const char *env = getenv("WCACHECTL_KILL_AFTER");
+	uint64_t n;
+
+	steps++;
+	wc_debug("step %lu done: %s", steps, what);
+	if (env && !wc_parse_u64(env, 1, 1000000, &n) && n == steps) {
+		fprintf(stderr, "wcachectl: test: killed after step %lu (%s)\n", steps, what);
+		kill(getpid(), SIGKILL);
+	}
+}
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {

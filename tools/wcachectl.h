@@ -54,6 +54,13 @@ void wc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Crash testing: with WCACHECTL_KILL_AFTER=N in the environment, the
+ * process kills itself with SIGKILL right after its N-th change to LVM
+ * metadata or device-mapper state (tests/vm/wcachectl-crash.bats).
+ */
+void wc_step_done(const char *what);
+
 /* util.c: pure helpers */
 int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int wc_parse_size(const char *s, uint64_t *bytes);

@@ -134,12 +134,14 @@ static void test_values(void)
 			CHECK(p.reason[k][0] != '\0');
 	CHECK(p.bs_reason[0] && p.mode_reason[0]);
 
-	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, buf, sizeof(buf)) == 0);
+	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, NULL, buf, sizeof(buf)) == 0);
 	CHECK_STR(buf, "s 253:1 253:2 4096 10 high_watermark 50 low_watermark 45 "
 		       "writeback_jobs 16384 autocommit_blocks 65536 autocommit_time 1000");
-	CHECK(wc_plan_params(&p, "253:1", "253:2", 1, buf, sizeof(buf)) == 0);
+	CHECK(wc_plan_params(&p, "253:1", "253:2", 1, NULL, buf, sizeof(buf)) == 0);
 	CHECK(strstr(buf, " 11 high_watermark") && strstr(buf, " cleaner"));
-	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, buf, 20) == -1);
+	CHECK(wc_plan_params(&p, "253:1", "253:2", 1, "0123456789abcdef0123456789abcdef", buf, sizeof(buf)) == 0);
+	CHECK(strstr(buf, " 13 high_watermark") && strstr(buf, "1000 origin_uuid 0123456789abcdef0123456789abcdef cleaner"));
+	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, NULL, buf, 20) == -1);
 
 	/* small cache: autocommit bounded by 1/8 of the blocks */
 	g.cache_bytes = 64 * MIB;

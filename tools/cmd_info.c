@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wcachectl status, list, activate and deactivate.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pair.h"
+
+/* names of the origins of all pairings in all VGs */
+struct origin_ref {
+	char vg[WC_NAME_MAX + 1];
+	char lv[WC_NAME_MAX + 1];
+};
+
+static int all_origins(struct origin_ref **out, int *n)
+{
+	struct wc_lv *lvs;
+	char err[WC_ERR_MAX];
+	int nlvs, i, r;
+
+	*out = NULL;
+	*n = 0;
+	r = wc_lvm_lvs(NULL, &lvs, &nlvs);
+	if (r)
+		return wc_err(r, "cannot list LVs: %s", wc_lvm_error());
+	*out = calloc(nlvs ? nlvs : 1, sizeof(**out));
+	if (!*out) {
+		free(lvs);
+		return wc_err(WC_EFAIL, "out of memory");
+	}
+	for (i = 0; i < nlvs; i++) {
+		struct wc_tags t;
+
+		if (!strstr(lvs[i].tags, WC_TAG_PREFIX))
+			continue;
+		if (wc_tags_parse(lvs[i].tags, &t, err, sizeof(err))) {
+			wc_warn("%s/%s: %s", lvs[i].vg, lvs[i].name, err);
+			continue;
+		}
+		if (t.role != WC_ROLE_ORIGIN)
+			continue;
+		wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
+		wc_strlcpy((*out)[*n].lv, t.name, sizeof((*out)[*n].lv));
+		(*n)++;
+	}
+	free(lvs);
+	return 0;
+}
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * a / b : 0.0;
+}
+
+static void settings_str(const struct wc_settings *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < WC_NKEYS && off < len; k++)
+		if (s->mask & (1u << k))
+			off += snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "",
+					wc_keys[k].name, (unsigned long long)s->val[k]);
+}
+
+static struct json_object *status_json(struct wc_pair *p, int mapped, struct wc_status *st,
+				       struct wc_table *tb)
+{
+	struct json_object *o = json_object_new_object(), *set = json_object_new_object();
+	const struct wc_settings *s = mapped ? &tb->set : &p->ot.set;
+	uint64_t bs = p->ot.block_size;
+	int k;
+
+	json_object_object_add(o, "vg", json_object_new_string(p->vg));
+	json_object_object_add(o, "lv", json_object_new_string(p->lv));
+	json_object_object_add(o, "origin_lv", json_object_new_string(p->origin->name));
+	json_object_object_add(o, "cachevol_lv",
+			       p->cache ? json_object_new_string(p->cache->name) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(wc_state_name(p->ot.state)));
+	json_object_object_add(o, "target", json_object_new_string(wc_target_name(p->ot.target)));
+	json_object_object_add(o, "active", json_object_new_boolean(mapped));
+	json_object_object_add(o, "device", json_object_new_string(p->dm_name));
+	json_object_object_add(o, "block_size", json_object_new_int64(bs));
+	json_object_object_add(o, "origin_size_bytes", json_object_new_int64(p->origin->size));
+	if (p->cache)
+		json_object_object_add(o, "cachevol_size_bytes", json_object_new_int64(p->cache->size));
+	for (k = 0; k < WC_NKEYS; k++)
+		if (s->mask & (1u << k))
+			json_object_object_add(set, wc_keys[k].name, json_object_new_int64(s->val[k]));
+	json_object_object_add(o, "settings", set);
+	if (!mapped)
+		return o;
+	json_object_object_add(o, "cleaner", json_object_new_boolean(tb->cleaner));
+	json_object_object_add(o, "error", json_object_new_int64(st->error));
+	json_object_object_add(o, "total_blocks", json_object_new_int64(st->total_blocks));
+	json_object_object_add(o, "free_blocks", json_object_new_int64(st->free_blocks));
+	json_object_object_add(o, "used_blocks",
+			       json_object_new_int64(st->total_blocks - st->free_blocks));
+	json_object_object_add(o, "dirty_blocks", json_object_new_int64(st->dirty_blocks));
+	json_object_object_add(o, "writeback_blocks", json_object_new_int64(st->writeback_blocks));
+	json_object_object_add(o, "cache_size_bytes", json_object_new_int64(st->total_blocks * bs));
+	json_object_object_add(o, "dirty_bytes", json_object_new_int64(st->dirty_blocks * bs));
+	json_object_object_add(o, "used_percent",
+			       json_object_new_double(pct(st->total_blocks - st->free_blocks,
+							  st->total_blocks)));
+	json_object_object_add(o, "dirty_percent",
+			       json_object_new_double(pct(st->dirty_blocks, st->total_blocks)));
+	for (k = 0; k < WC_NCOUNTERS; k++)
+		if (st->have & (1u << k))
+			json_object_object_add(o, wc_counter_names[k], json_object_new_int64(st->c[k]));
+	if (st->have & (1u << WC_C_READ_HITS))
+		json_object_object_add(o, "read_hit_percent",
+				       json_object_new_double(pct(st->c[WC_C_READ_HITS],
+								  st->c[WC_C_READS])));
+	if (st->have & (1u << WC_C_WRITE_HITS))
+		json_object_object_add(o, "write_hit_percent",
+				       json_object_new_double(pct(st->c[WC_C_WRITE_HITS] +
+								  st->c[WC_C_WRITE_HITS_UNCOMMITTED],
+								  st->c[WC_C_WRITES])));
+	return o;
+}
+
+static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
+			struct wc_table *tb)
+{
+	uint64_t bs = p->ot.block_size, used;
+	char a[32], b[32], set[1024];
+
+	printf("%s/%s: %s, target %s, cachevol %s/%s, origin %s/%s\n", p->vg, p->lv,
+	       wc_state_name(p->ot.state), wc_target_name(p->ot.target), p->vg,
+	       p->cache ? p->cache->name : "(missing)", p->vg, p->origin->name);
+	if (!mapped) {
+		settings_str(&p->ot.set, set, sizeof(set));
+		printf("  mapping     not loaded (wcachectl activate %s/%s)\n", p->vg, p->lv);
+		printf("  settings    block_size=%llu %s (recorded)\n", (unsigned long long)bs, set);
+		return;
+	}
+	used = st->total_blocks - st->free_blocks;
+	wc_human_size(p->origin->size, a, sizeof(a));
+	printf("  device      /dev/%s/%s (/dev/mapper/%s), %s\n", p->vg, p->lv, p->dm_name, a);
+	wc_human_size(st->total_blocks * bs, a, sizeof(a));
+	printf("  cache       %s in %llu blocks of %llu bytes\n", a,
+	       (unsigned long long)st->total_blocks, (unsigned long long)bs);
+	wc_human_size(used * bs, a, sizeof(a));
+	wc_human_size(st->dirty_blocks * bs, b, sizeof(b));
+	printf("  used        %s (%.1f%%), dirty %s (%.1f%%), under writeback %llu blocks\n",
+	       a, pct(used, st->total_blocks), b, pct(st->dirty_blocks, st->total_blocks),
+	       (unsigned long long)st->writeback_blocks);
+	if (st->have & (1u << WC_C_READS))
+		printf("  reads       %llu blocks, %llu hits (%.1f%%)\n",
+		       (unsigned long long)st->c[WC_C_READS],
+		       (unsigned long long)st->c[WC_C_READ_HITS],
+		       pct(st->c[WC_C_READ_HITS], st->c[WC_C_READS]));
+	if (st->have & (1u << WC_C_WRITES))
+		printf("  writes      %llu blocks, %llu hits (%.1f%%), %llu bypassed the cache\n",
+		       (unsigned long long)st->c[WC_C_WRITES],
+		       (unsigned long long)(st->c[WC_C_WRITE_HITS] +
+					    st->c[WC_C_WRITE_HITS_UNCOMMITTED]),
+		       pct(st->c[WC_C_WRITE_HITS] + st->c[WC_C_WRITE_HITS_UNCOMMITTED],
+			   st->c[WC_C_WRITES]),
+		       (unsigned long long)(st->c[WC_C_WRITES_AROUND] + st->c[WC_C_BYPASS_SEQ] +
+					    st->c[WC_C_BYPASS_FULL]));
+	if (st->have & (1u << WC_C_FLUSHES))
+		printf("  other       %llu flushes, %llu discarded blocks, %llu writes blocked on free space\n",
+		       (unsigned long long)st->c[WC_C_FLUSHES],
+		       (unsigned long long)st->c[WC_C_DISCARDS],
+		       (unsigned long long)st->c[WC_C_BLOCKED_FREELIST]);
+	if (st->have & (1u << WC_C_WRITTEN_BACK))
+		printf("  writeback   %llu I/Os, %llu blocks written back\n",
+		       (unsigned long long)st->c[WC_C_WB_IOS],
+		       (unsigned long long)st->c[WC_C_WRITTEN_BACK]);
+	if (st->error)
+		printf("  errors      error %lld: the cache failed; see the kernel log\n",
+		       (long long)st->error);
+	else
+		printf("  errors      none\n");
+	settings_str(&tb->set, set, sizeof(set));
+	printf("  settings    block_size=%llu %s%s\n", (unsigned long long)bs, set,
+	       tb->cleaner ? " cleaner" : "");
+}
+
+static int status_one(struct wc_opts *o, const char *vg, const char *lv,
+		      struct json_object *arr)
+{
+	struct wc_pair p;
+	struct wc_status st;
+	struct wc_table tb;
+	int r, mapped;
+
+	r = wc_pair_load(vg, lv, &p);
+	if (r)
+		goto out;
+	if (p.ot.role != WC_ROLE_ORIGIN) {
+		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", vg, lv);
+		goto out;
+	}
+	mapped = wc_pair_mapped(&p, &st, &tb);
+	if (mapped < 0) {
+		r = -mapped;
+		goto out;
+	}
+	if (o->json)
+		json_object_array_add(arr, status_json(&p, mapped, &st, &tb));
+	else
+		status_text(&p, mapped, &st, &tb);
+out:
+	wc_pair_free(&p);
+	return r;
+}
+
+int cmd_status(struct wc_opts *o)
+{
+	struct json_object *arr = json_object_new_array();
+	struct origin_ref *refs = NULL;
+	int n = 0, i, r = 0, r1;
+
+	if (o->has_lv) {
+		r = status_one(o, o->vg, o->lv, arr);
+		if (!r && o->json)
+			printf("%s\n", json_object_to_json_string_ext(json_object_array_get_idx(arr, 0),
+								     JSON_C_TO_STRING_PRETTY));
+		json_object_put(arr);
+		return r;
+	}
+	r = all_origins(&refs, &n);
+	for (i = 0; !r && i < n; i++) {
+		r1 = status_one(o, refs[i].vg, refs[i].lv, arr);
+		if (r1 && !r)
+			r = r1;
+	}
+	if (o->json)
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+	else if (!r && n == 0)
+		printf("no cached LVs\n");
+	json_object_put(arr);
+	free(refs);
+	return r;
+}
+
+int cmd_list(struct wc_opts *o)
+{
+	struct json_object *arr = json_object_new_array();
+	struct origin_ref *refs = NULL;
+	int n = 0, i, r;
+
+	r = all_origins(&refs, &n);
+	if (!r && !o->json)
+		printf("%-32s %-20s %-10s %-10s %s\n", "LV", "CACHEVOL", "TARGET", "STATE",
+		       "ACTIVE");
+	for (i = 0; !r && i < n; i++) {
+		struct wc_pair p;
+		int mapped;
+
+		r = wc_pair_load(refs[i].vg, refs[i].lv, &p);
+		if (r)
+			break;
+		mapped = wc_pair_mapped(&p, NULL, NULL);
+		if (o->json) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "vg", json_object_new_string(p.vg));
+			json_object_object_add(j, "lv", json_object_new_string(p.lv));
+			json_object_object_add(j, "cachevol_lv", p.cache ?
+					       json_object_new_string(p.cache->name) : NULL);
+			json_object_object_add(j, "target",
+					       json_object_new_string(wc_target_name(p.ot.target)));
+			json_object_object_add(j, "state",
+					       json_object_new_string(wc_state_name(p.ot.state)));
+			json_object_object_add(j, "active", json_object_new_boolean(mapped == 1));
+			json_object_array_add(arr, j);
+		} else {
+			char full[2 * WC_NAME_MAX + 2];
+
+			snprintf(full, sizeof(full), "%s/%s", p.vg, p.lv);
+			printf("%-32s %-20s %-10s %-10s %s\n", full,
+			       p.cache ? p.cache->name : "(missing)", wc_target_name(p.ot.target),
+			       wc_state_name(p.ot.state), mapped == 1 ? "yes" : "no");
+		}
+		wc_pair_free(&p);
+	}
+	if (!r && o->json)
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
+	json_object_put(arr);
+	free(refs);
+	return r;
+}
+
+int cmd_activate(struct wc_opts *o)
+{
+	struct wc_pair p;
+	int r;
+
+	r = wc_lock();
+	if (r)
+		return r;
+	r = wc_pair_load(o->vg, o->lv, &p);
+	if (r)
+		goto out;
+	if (p.ot.role != WC_ROLE_ORIGIN) {
+		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
+		goto out;
+	}
+	switch (p.ot.state) {
+	case WC_ST_ATTACHING:
+		r = wc_err(WC_EREFUSED, "the attach of %s/%s did not finish; run attach again, or split to roll it back",
+			   o->vg, o->lv);
+		goto out;
+	case WC_ST_DETACHED:
+		r = wc_err(WC_EREFUSED, "the split of %s/%s did not finish; run 'wcachectl split %s/%s'",
+			   o->vg, o->lv, o->vg, o->lv);
+		goto out;
+	default:
+		break;
+	}
+	if (!p.cache) {
+		r = wc_err(WC_EREFUSED, "the cachevol of %s/%s (uuid %s) is missing; the origin stays inactive. 'wcachectl split %s/%s --force' gives up the cached data",
+			   o->vg, o->lv, p.ot.cachevol_uuid, o->vg, o->lv);
+		goto out;
+	}
+	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
+	if (!r && p.ot.state == WC_ST_WIPED)
+		r = wc_pair_set_state(&p, WC_ST_ATTACHED);
+	if (!r)
+		printf("%s/%s is active (/dev/%s/%s)\n", o->vg, o->lv, o->vg, o->lv);
+out:
+	wc_pair_free(&p);
+	return r;
+}
+
+int cmd_deactivate(struct wc_opts *o)
+{
+	struct wc_pair p;
+	int r;
+
+	r = wc_lock();
+	if (r)
+		return r;
+	r = wc_pair_load(o->vg, o->lv, &p);
+	if (r)
+		goto out;
+	if (p.ot.role != WC_ROLE_ORIGIN) {
+		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
+		goto out;
+	}
+	r = wc_pair_unmap(&p);
+	if (r)
+		goto out;
+	if (p.origin->active) {
+		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.origin->name);
+		if (r) {
+			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.origin->name,
+				   wc_lvm_error());
+			goto out;
+		}
+	}
+	if (p.cache && p.cache->active) {
+		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.cache->name);
+		if (r) {
+			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.cache->name,
+				   wc_lvm_error());
+			goto out;
+		}
+	}
+	printf("%s/%s is inactive\n", o->vg, o->lv);
+out:
+	wc_pair_free(&p);
+	return r;
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wcachectl: finding a pairing from LVM tags and the steps shared by the
+ * subcommands: state changes, activation, loading and removing the
+ * mapping. Every step checks the current state first, so it can be
+ * repeated after a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pair.h"
+#include "policy.h"
+
+struct wc_lv *wc_find_lv(struct wc_pair *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->nlvs; i++)
+		if (!strcmp(p->lvs[i].name, name))
+			return &p->lvs[i];
+	return NULL;
+}
+
+struct wc_lv *wc_find_lv_uuid(struct wc_pair *p, const char *uuid)
+{
+	int i;
+
+	for (i = 0; i < p->nlvs; i++)
+		if (!strcmp(p->lvs[i].uuid, uuid))
+			return &p->lvs[i];
+	return NULL;
+}
+
+void wc_pair_free(struct wc_pair *p)
+{
+	free(p->lvs);
+	p->lvs = NULL;
+	p->nlvs = 0;
+}
+
+static int find(struct wc_pair *p)
+{
+	char err[WC_ERR_MAX];
+	struct wc_tags t;
+	int i, r;
+
+	p->origin = NULL;
+	p->cache = NULL;
+	memset(&p->ot, 0, sizeof(p->ot));
+	memset(&p->ct, 0, sizeof(p->ct));
+
+	/* the tagged origin whose recorded name is lv */
+	for (i = 0; i < p->nlvs; i++) {
+		struct wc_lv *l = &p->lvs[i];
+
+		if (!strstr(l->tags, WC_TAG_PREFIX))
+			continue;
+		r = wc_tags_parse(l->tags, &t, err, sizeof(err));
+		if (r) {
+			/* only complain about LVs that concern us */
+			if (!strcmp(l->name, p->lv) || !strcmp(l->name, p->wco_name))
+				return wc_err(r, "%s/%s: %s", p->vg, l->name, err);
+			continue;
+		}
+		if (t.role != WC_ROLE_ORIGIN || strcmp(t.name, p->lv))
+			continue;
+		if (p->origin)
+			return wc_err(WC_ETAGS, "%s/%s and %s/%s both claim to be origin of %s",
+				      p->vg, p->origin->name, p->vg, l->name, p->lv);
+		/* a tagged origin is named lv or lv_wco, nothing else */
+		if (strcmp(l->name, p->lv) && strcmp(l->name, p->wco_name))
+			return wc_err(WC_ETAGS, "%s/%s carries the tags of %s but has an unexpected name",
+				      p->vg, l->name, p->lv);
+		p->origin = l;
+		p->ot = t;
+	}
+	if (!p->origin) {
+		p->origin = wc_find_lv(p, p->lv);
+		return 0;
+	}
+	/* a renamed origin and another LV with the user-visible name */
+	if (strcmp(p->origin->name, p->lv) && wc_find_lv(p, p->lv))
+		return wc_err(WC_EREFUSED, "%s/%s exists next to the cached origin %s/%s; rename it",
+			      p->vg, p->lv, p->vg, p->origin->name);
+
+	p->cache = wc_find_lv_uuid(p, p->ot.cachevol_uuid);
+	if (p->cache) {
+		r = wc_tags_parse(p->cache->tags, &p->ct, err, sizeof(err));
+		if (r)
+			return wc_err(r, "cachevol %s/%s: %s", p->vg, p->cache->name, err);
+		/* before attach tagged it, the cachevol has no tags yet */
+		if (p->ct.role == WC_ROLE_CACHEVOL &&
+		    strcmp(p->ct.origin_uuid, p->origin->uuid))
+			return wc_err(WC_ETAGS, "cachevol %s/%s belongs to another origin",
+				      p->vg, p->cache->name);
+		if (p->ct.role == WC_ROLE_ORIGIN)
+			return wc_err(WC_ETAGS, "cachevol %s/%s is itself a cached origin",
+				      p->vg, p->cache->name);
+	}
+	snprintf(p->dm_uuid, sizeof(p->dm_uuid), WC_DM_UUID_PREFIX "%s", p->origin->uuid);
+	/* DM uuids are used without the hyphens of the LVM uuid */
+	{
+		char *s = p->dm_uuid + strlen(WC_DM_UUID_PREFIX), *d = s;
+
+		for (; *s; s++)
+			if (*s != '-')
+				*d++ = *s;
+		*d = '\0';
+	}
+	return 0;
+}
+
+int wc_pair_reload(struct wc_pair *p)
+{
+	int r;
+
+	wc_pair_free(p);
+	r = wc_lvm_lvs(p->vg, &p->lvs, &p->nlvs);
+	if (r == WC_ENOENT)
+		return wc_err(r, "volume group %s not found", p->vg);
+	if (r)
+		return wc_err(r, "cannot list the LVs of %s: %s", p->vg, wc_lvm_error());
+	return find(p);
+}
+
+int wc_pair_load(const char *vg, const char *lv, struct wc_pair *p)
+{
+	memset(p, 0, sizeof(*p));
+	wc_strlcpy(p->vg, vg, sizeof(p->vg));
+	wc_strlcpy(p->lv, lv, sizeof(p->lv));
+	if (strlen(lv) + strlen(WC_ORIGIN_SUFFIX) > WC_NAME_MAX)
+		return wc_err(WC_EUSAGE, "LV name %s is too long to be cached", lv);
+	snprintf(p->wco_name, sizeof(p->wco_name), "%s" WC_ORIGIN_SUFFIX, lv);
+	if (wc_dm_lv_name(vg, lv, p->dm_name, sizeof(p->dm_name)))
+		return wc_err(WC_EUSAGE, "%s/%s: name too long", vg, lv);
+	return wc_pair_reload(p);
+}
+
+int wc_pair_set_state(struct wc_pair *p, enum wc_state s)
+{
+	char del[WC_TAG_MAX], add[WC_TAG_MAX];
+	int r;
+
+	if (p->ot.state == s)
+		return 0;
+	wc_tag_state(p->ot.state, del, sizeof(del));
+	wc_tag_state(s, add, sizeof(add));
+	r = wc_lvm_run("lvchange --deltag %s --addtag %s %s/%s", del, add, p->vg,
+		       p->origin->name);
+	if (r)
+		return wc_err(r, "cannot record state %s on %s/%s: %s", wc_state_name(s),
+			      p->vg, p->origin->name, wc_lvm_error());
+	p->ot.state = s;
+	wc_debug("state of %s/%s: %s", p->vg, p->lv, wc_state_name(s));
+	return 0;
+}
+
+static int activate(struct wc_pair *p, struct wc_lv *l)
+{
+	int r;
+
+	if (l->active)
+		return 0;
+	r = wc_lvm_run("lvchange -ay -K %s/%s", p->vg, l->name);
+	if (r)
+		return wc_err(r, "cannot activate %s/%s: %s", p->vg, l->name, wc_lvm_error());
+	l->active = 1;
+	return 0;
+}
+
+int wc_pair_activate_lvs(struct wc_pair *p)
+{
+	int r;
+
+	if (!p->cache)
+		return wc_err(WC_EREFUSED, "the cachevol of %s/%s is missing", p->vg, p->lv);
+	r = activate(p, p->cache);
+	if (!r)
+		r = activate(p, p->origin);
+	return r;
+}
+
+static int devnum(struct wc_pair *p, struct wc_lv *l, char *buf, size_t len)
+{
+	char name[WC_DM_NAME_MAX];
+	struct wc_dm_info info;
+
+	if (wc_dm_lv_name(p->vg, l->name, name, sizeof(name)))
+		return wc_err(WC_EFAIL, "name too long");
+	if (wc_dm_info(name, &info) || !info.exists)
+		return wc_err(WC_EDM, "%s/%s is not active (no device %s)", p->vg, l->name, name);
+	snprintf(buf, len, "%u:%u", info.major, info.minor);
+	return 0;
+}
+
+int wc_pair_table(struct wc_pair *p, int cleaner, char *target, size_t tlen,
+		  char *params, size_t plen, uint64_t *sectors)
+{
+	char o[32], c[32];
+	struct wc_plan plan;
+	int r;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.mode = p->ot.mode;
+	plan.block_size = p->ot.block_size;
+	plan.s = p->ot.set;
+	r = devnum(p, p->origin, o, sizeof(o));
+	if (!r)
+		r = devnum(p, p->cache, c, sizeof(c));
+	if (r)
+		return r;
+	if (wc_plan_params(&plan, o, c, cleaner,
+			   p->ot.target == WC_TARGET_WCACHE ? p->ot.uuid : NULL, params, plen))
+		return wc_err(WC_EFAIL, "table line too long");
+	wc_strlcpy(target, wc_target_name(p->ot.target), tlen);
+	*sectors = p->origin->size / 512;
+	return 0;
+}
+
+/* /dev/VG/LV -> ../mapper/VG-LV, as LVM's udev rules do for LVs */
+static void make_link(struct wc_pair *p)
+{
+	char dir[WC_PATH_MAX], path[WC_PATH_MAX], target[WC_PATH_MAX], cur[WC_PATH_MAX];
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/dev/%s", p->vg);
+	snprintf(path, sizeof(path), "/dev/%s/%s", p->vg, p->lv);
+	snprintf(target, sizeof(target), "../mapper/%s", p->dm_name);
+	n = readlink(path, cur, sizeof(cur) - 1);
+	if (n > 0) {
+		cur[n] = '\0';
+		if (!strcmp(cur, target))
+			return;
+		unlink(path);
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		wc_warn("cannot create %s: %s", dir, strerror(errno));
+	if (symlink(target, path))
+		wc_warn("cannot create %s: %s", path, strerror(errno));
+}
+
+static void remove_link(struct wc_pair *p)
+{
+	char path[WC_PATH_MAX], target[WC_PATH_MAX], cur[WC_PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/dev/%s/%s", p->vg, p->lv);
+	snprintf(target, sizeof(target), "../mapper/%s", p->dm_name);
+	n = readlink(path, cur, sizeof(cur) - 1);
+	if (n <= 0)
+		return;
+	cur[n] = '\0';
+	if (!strcmp(cur, target))
+		unlink(path);
+}
+
+int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb)
+{
+	struct wc_dm_info info;
+	char type[32], params[4096], err[WC_ERR_MAX];
+	int r;
+
+	if (wc_dm_info(p->dm_name, &info))
+		return wc_err(-WC_EDM, "cannot query device %s", p->dm_name);
+	if (!info.exists)
+		return 0;
+	if (strcmp(info.uuid, p->dm_uuid))
+		return wc_err(-WC_EREFUSED, "device %s exists but is not the cache mapping of %s/%s (uuid '%s')",
+			      p->dm_name, p->vg, p->lv, info.uuid);
+	if (st) {
+		if (wc_dm_status(p->dm_name, type, sizeof(type), params, sizeof(params)))
+			return wc_err(-WC_EDM, "cannot read the status of %s", p->dm_name);
+		r = wc_status_parse(wc_target_parse(type), params, st, err, sizeof(err));
+		if (r)
+			return wc_err(-r, "%s: %s", p->dm_name, err);
+	}
+	if (tb) {
+		if (wc_dm_table(p->dm_name, type, sizeof(type), params, sizeof(params)))
+			return wc_err(-WC_EDM, "cannot read the table of %s", p->dm_name);
+		r = wc_table_parse(params, tb, err, sizeof(err));
+		if (r)
+			return wc_err(-r, "%s: %s", p->dm_name, err);
+	}
+	return 1;
+}
+
+int wc_pair_map(struct wc_pair *p, int cleaner)
+{
+	char target[32], params[4096];
+	uint64_t sectors;
+	uint32_t ver[3];
+	int r;
+
+	r = wc_pair_mapped(p, NULL, NULL);
+	if (r < 0)
+		return -r;
+	if (r == 1) {
+		make_link(p);
+		return 0;
+	}
+	if (strcmp(p->origin->name, p->wco_name))
+		return wc_err(WC_EFAIL, "origin %s/%s has not been renamed to %s",
+			      p->vg, p->origin->name, p->wco_name);
+	if (!wc_dm_target_present(wc_target_name(p->ot.target), ver))
+		return wc_err(WC_ENOTARGET, "the kernel has no %s target (module dm-%s not available)",
+			      wc_target_name(p->ot.target), wc_target_name(p->ot.target));
+	r = wc_pair_activate_lvs(p);
+	if (r)
+		return r;
+	r = wc_pair_table(p, cleaner, target, sizeof(target), params, sizeof(params), &sectors);
+	if (r)
+		return r;
+	wc_debug("loading %s: 0 %llu %s %s", p->dm_name, (unsigned long long)sectors,
+		 target, params);
+	if (wc_dm_create(p->dm_name, p->dm_uuid, sectors, target, params))
+		return wc_err(WC_EDM, "cannot load the %s mapping %s (table: %s)", target,
+			      p->dm_name, params);
+	make_link(p);
+	return 0;
+}
+
+int wc_pair_unmap(struct wc_pair *p)
+{
+	struct wc_dm_info info;
+	int r;
+
+	r = wc_pair_mapped(p, NULL, NULL);
+	if (r < 0)
+		return -r;
+	if (r == 0) {
+		remove_link(p);
+		return 0;
+	}
+	if (wc_dm_info(p->dm_name, &info))
+		return wc_err(WC_EDM, "cannot query device %s", p->dm_name);
+	if (info.open_count)
+		return wc_err(WC_EREFUSED, "%s/%s is in use (open %d times); unmount it first",
+			      p->vg, p->lv, info.open_count);
+	if (wc_dm_remove(p->dm_name))
+		return wc_err(WC_EDM, "cannot remove the mapping %s", p->dm_name);
+	remove_link(p);
+	return 0;
+}
+
+int wc_lock(void)
+{
+	static int fd = -1;
+
+	if (fd >= 0)
+		return 0;
+	mkdir("/run/lock", 0755);
+	fd = open("/run/lock/wcachectl.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return wc_err(WC_EFAIL, "cannot open /run/lock/wcachectl.lock: %s", strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		wc_info("waiting for another wcachectl to finish");
+		if (flock(fd, LOCK_EX))
+			return wc_err(WC_EFAIL, "cannot lock /run/lock/wcachectl.lock: %s",
+				      strerror(errno));
+	}
+	return 0;
+}

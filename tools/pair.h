@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wcachectl: a cache pairing (origin LV + cachevol LV) as recorded in LVM
+ * tags, and the steps shared by attach, split, activate and deactivate.
+ */
+#ifndef WC_PAIR_H
+#define WC_PAIR_H
+
+#include "dm.h"
+#include "lvm.h"
+#include "status.h"
+#include "tags.h"
+
+#define WC_ORIGIN_SUFFIX	"_wco"
+
+struct wc_pair {
+	char vg[WC_NAME_MAX + 1];
+	char lv[WC_NAME_MAX + 1];	/* the name users know */
+	struct wc_lv *lvs;
+	int nlvs;
+	struct wc_lv *origin;		/* tagged origin, or the plain LV named lv */
+	struct wc_lv *cache;		/* cachevol of a pairing (NULL: missing) */
+	struct wc_tags ot;		/* origin tags (role NONE: not paired) */
+	struct wc_tags ct;		/* cachevol tags */
+	char dm_name[WC_DM_NAME_MAX];	/* VG-LV: the cached device */
+	char dm_uuid[WC_DM_UUID_MAX];	/* WCACHE-<origin uuid> */
+	char wco_name[WC_NAME_MAX + 1];	/* <lv>_wco */
+};
+
+/*
+ * Load the LVs of @vg and find the pairing of @lv. Returns 0 with
+ * p->ot.role == WC_ROLE_ORIGIN when paired, or with p->origin the plain LV
+ * (or NULL) when not; WC_ENOENT when the VG does not exist; WC_ETAGS
+ * for malformed tags; WC_ELVM.
+ */
+int wc_pair_load(const char *vg, const char *lv, struct wc_pair *p);
+void wc_pair_free(struct wc_pair *p);
+int wc_pair_reload(struct wc_pair *p);
+
+struct wc_lv *wc_find_lv(struct wc_pair *p, const char *name);
+struct wc_lv *wc_find_lv_uuid(struct wc_pair *p, const char *uuid);
+
+/* change the origin's state tag (one metadata commit) */
+int wc_pair_set_state(struct wc_pair *p, enum wc_state s);
+
+/* activate origin and cachevol (ignoring activation skip) */
+int wc_pair_activate_lvs(struct wc_pair *p);
+
+/* the table (target, params) for the pairing's recorded settings */
+int wc_pair_table(struct wc_pair *p, int cleaner, char *target, size_t tlen,
+		  char *params, size_t plen, uint64_t *sectors);
+
+/* load the mapping if missing (activating the LVs); 0 or error code */
+int wc_pair_map(struct wc_pair *p, int cleaner);
+
+/* remove the mapping if present; refuses when it is open */
+int wc_pair_unmap(struct wc_pair *p);
+
+/* mapping state: 1 mapped (status filled if @st), 0 not mapped, <0 error */
+int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb);
+
+/* serialize wcachectl instances that change things */
+int wc_lock(void);
+
+#endif /* WC_PAIR_H */
