@@ -92,13 +92,25 @@ static int prepare(struct wc_opts *o, struct wc_pair *p, struct wc_lv **cvp,
 	char err[WC_ERR_MAX], path[WC_PATH_MAX];
 	struct wc_lv *ol = p->origin, *cl;
 	struct wc_tags t;
-	int r;
+	int r, i;
 
 	if (!ol)
 		return wc_err(WC_ENOENT, "LV %s/%s not found", p->vg, p->lv);
 	cl = wc_find_lv(p, o->cachevol);
 	if (!cl)
 		return wc_err(WC_ENOENT, "cachevol %s/%s not found", p->vg, o->cachevol);
+	/* udev probes devices after every change: give short opens time to end */
+	for (i = 0; i < 15 && (ol->open || cl->open); i++) {
+		usleep(200000);
+		r = wc_pair_reload(p);
+		if (r)
+			return r;
+		ol = p->origin;
+		cl = wc_find_lv(p, o->cachevol);
+		if (!ol || !cl)
+			return wc_err(WC_ENOENT, "%s/%s or %s/%s disappeared", p->vg, p->lv,
+				      p->vg, o->cachevol);
+	}
 	*cvp = cl;
 	if (ol->name[0] == '[' || !origin_type_ok(ol))
 		return wc_err(WC_EREFUSED, "%s/%s cannot be cached (LV type %s, attr %s)",
