@@ -911,7 +911,7 @@ static void wcache_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type wcache_target = {
 	.name = "wcache",
-	.version = {0, 2, 0},
+	.version = {WCACHE_VERSION_MAJOR, WCACHE_VERSION_MINOR, WCACHE_VERSION_PATCH},
 	.module = THIS_MODULE,
 	.ctr = wcache_ctr,
 	.dtr = wcache_dtr,
@@ -941,3 +941,4 @@ module_exit(dm_wcache_exit);
 MODULE_DESCRIPTION(DM_NAME " write-back cache target");
 MODULE_AUTHOR("dm-wcache developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(WCACHE_VERSION);
