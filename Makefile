@@ -41,3 +41,110 @@ demo: all
 clean:
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean
 	-$(MAKE) -C tools clean
+
+# ---------------------------------------------------------------------------
+# Installation and Debian packages (packaging/README.md)
+#   make install [DESTDIR=] [PREFIX=/usr/local]   tools, man pages, udev rules,
+#        systemd units, LVM profiles, completion, and the module source with
+#        its dkms.conf in /usr/src/dm-wcache-VERSION (then: dkms install
+#        dm-wcache/VERSION)
+#   make uninstall [DESTDIR=] [PREFIX=]           removes exactly those files
+#   make deb      dm-wcache-dkms and wcachectl .deb files in build/
+# Everything is picked up by wildcard from its directory, so new files in
+# man/, udev/, lvm-profiles/ or completion/ get installed and packaged.
+
+VERSION		:= $(shell cat VERSION)
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR	?= /lib/udev/rules.d
+SYSTEMDUNITDIR	?= /lib/systemd/system
+LVMPROFILEDIR	?= /etc/lvm/profile
+DKMSSRCDIR	?= /usr/src/dm-wcache-$(VERSION)
+
+INST_MODSRC	:= $(filter-out %.mod.c,$(wildcard kernel/*.c)) \
+		   $(wildcard kernel/*.h kernel/Kbuild) kernel/Makefile
+INST_MAN	:= $(wildcard $(addprefix man/*.,1 2 3 4 5 6 7 8))
+INST_UDEV	:= $(wildcard udev/*.rules)
+INST_UNITS	:= $(wildcard $(foreach d,udev systemd,$(addprefix $(d)/*.,\
+		   service socket target path timer mount)))
+INST_PROFILES	:= $(wildcard lvm-profiles/*.profile)
+# bash completion: the first of these, installed as "wcachectl"
+INST_COMPL	:= $(firstword $(wildcard $(addprefix completion/,wcachectl wcachectl.bash) \
+		   $(addprefix bash-completion/,wcachectl wcachectl.bash) \
+		   $(addprefix tools/,wcachectl.bash wcachectl.bash-completion)))
+# installed files use $(SBINDIR)/wcachectl where they name /usr/sbin/wcachectl
+SUBST_SBIN	:= sed 's|/usr/sbin/wcachectl|$(SBINDIR)/wcachectl|g'
+
+.PHONY: install install-tools install-dkms-src uninstall deb
+
+install: install-tools install-dkms-src
+
+install-tools:
+	$(MAKE) -C tools wcachectl
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR)
+	@set -e; for f in $(INST_MAN); do s=$${f##*.}; \
+		echo "install $$f -> $(MANDIR)/man$$s"; \
+		install -D -m 0644 $$f $(DESTDIR)$(MANDIR)/man$$s/$${f##*/}; done
+	@set -e; for f in $(INST_UDEV); do \
+		echo "install $$f -> $(UDEVRULESDIR)"; \
+		install -d $(DESTDIR)$(UDEVRULESDIR); \
+		$(SUBST_SBIN) $$f >$(DESTDIR)$(UDEVRULESDIR)/$${f##*/}; \
+		chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/$${f##*/}; done
+	@set -e; for f in $(INST_UNITS); do \
+		echo "install $$f -> $(SYSTEMDUNITDIR)"; \
+		install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
+		$(SUBST_SBIN) $$f >$(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/}; done
+	@set -e; for f in $(INST_PROFILES); do \
+		echo "install $$f -> $(LVMPROFILEDIR)"; \
+		install -D -m 0644 $$f $(DESTDIR)$(LVMPROFILEDIR)/$${f##*/}; done
+	@set -e; for f in $(INST_COMPL); do \
+		echo "install $$f -> $(BASHCOMPDIR)/wcachectl"; \
+		install -D -m 0644 $$f $(DESTDIR)$(BASHCOMPDIR)/wcachectl; done
+
+install-dkms-src:
+	@set -e; for f in $(INST_MODSRC) VERSION; do \
+		echo "install $$f -> $(DKMSSRCDIR)"; \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMSSRCDIR)/$${f##*/}; done
+	sed 's/@VERSION@/$(VERSION)/g' packaging/dkms.conf.in \
+		>$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMSSRCDIR)/dkms.conf
+
+uninstall:
+	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		SBINDIR=$(SBINDIR) MANDIR=$(MANDIR)
+	rm -f $(foreach f,$(INST_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(f)))/$(notdir $(f))) \
+		$(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(INST_UDEV))) \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(INST_UNITS))) \
+		$(addprefix $(DESTDIR)$(LVMPROFILEDIR)/,$(notdir $(INST_PROFILES))) \
+		$(if $(INST_COMPL),$(DESTDIR)$(BASHCOMPDIR)/wcachectl)
+	rm -rf $(DESTDIR)$(DKMSSRCDIR)
+
+# Build in a copy of the tree (tracked and untracked, not ignored files) under
+# build/deb/, with debian/ from packaging/debian/ and debian/changelog
+# generated from VERSION; lintian must report no errors.
+DEB_TOP		:= build/deb
+DEB_SRC		:= $(DEB_TOP)/dm-wcache-$(VERSION)
+DEB_MAINT	:= dm-wcache developers <dm-wcache-devel@lists.example.org>
+
+deb: deps
+	rm -rf $(DEB_TOP) build/*.deb
+	mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -C $(DEB_SRC) -xf -
+	rm -rf $(DEB_SRC)/debian $(DEB_SRC)/build
+	cp -a packaging/debian $(DEB_SRC)/debian
+	{ printf 'dm-wcache (%s) unstable; urgency=medium\n\n' '$(VERSION)'; \
+	  printf '  * dm-wcache %s, built from git %s.\n\n' '$(VERSION)' \
+		"$$(git describe --always --dirty 2>/dev/null || echo unknown)"; \
+	  printf ' -- %s  %s\n' '$(DEB_MAINT)' \
+		"$$(git log -1 --format=%cD 2>/dev/null || date -R)"; \
+	} >$(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error $(DEB_TOP)/*.changes
+	mv $(DEB_TOP)/dm-wcache-dkms_$(VERSION)_*.deb $(DEB_TOP)/wcachectl_$(VERSION)_*.deb build/
+	@ls -l build/*.deb
