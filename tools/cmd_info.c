@@ -305,6 +305,8 @@ int cmd_activate(struct wc_opts *o)
 		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
 		goto out;
 	}
+	if (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))
+		p.ot.state = WC_ST_ATTACHING;	/* not renamed: attach stopped early */
 	switch (p.ot.state) {
 	case WC_ST_ATTACHING:
 		r = wc_err(WC_EREFUSED, "the attach of %s/%s did not finish; run attach again, or split to roll it back",

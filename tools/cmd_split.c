@@ -264,7 +264,9 @@ int cmd_split(struct wc_opts *o)
 		goto out;
 	}
 	had_cache = p.cache != NULL;
-	if (p.ot.state == WC_ST_ATTACHING) {
+	/* the mapping needs the renamed origin: before the rename nothing was cached */
+	if (p.ot.state == WC_ST_ATTACHING ||
+	    (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))) {
 		wc_info("%s/%s: attach did not get to use the cache; rolling it back", o->vg, o->lv);
 		r = restore(o, &p);
 		goto done;
