@@ -516,7 +516,7 @@ void wc_free_olds_locked(struct wcache *wc, u64 oblock)
 	}
 }
 
-static bool wc_has_old_seq(struct wcache *wc, u64 oblock, u64 seq)
+bool wc_has_old_seq(struct wcache *wc, u64 oblock, u64 seq)
 {
 	u32 b = *wc_bucket(wc, oblock);
 

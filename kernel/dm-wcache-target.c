@@ -604,6 +604,9 @@ static void wc_publish(struct wcache *wc, struct wc_bio *pb)
 						    wm_seq(m)));
 			fl |= WF_HAS_OLD;
 		}
+	} else if (wc_has_old_seq(wc, pb->oblock, 0)) {
+		/* discarded versions still on disk: free them once we are durable */
+		fl |= WF_HAS_OLD;
 	}
 	e->oblock = pb->oblock;
 	e->csum = pb->csum;

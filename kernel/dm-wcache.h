@@ -246,6 +246,7 @@ void wc_chain_remove(struct wcache *wc, u32 b);
 void wc_mark_dirty(struct wcache *wc, u32 b);
 void wc_retire_locked(struct wcache *wc, u32 b);
 void wc_free_olds_locked(struct wcache *wc, u64 oblock);
+bool wc_has_old_seq(struct wcache *wc, u64 oblock, u64 seq);
 u32 wc_data_csum(struct wcache *wc, const void *data);
 void wc_count_states(struct wcache *wc, u64 *dirty, u64 *old, u64 *freeing);
 

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# dm-wcache burst benchmark (issue 3), one VM run, ratios printed:
+#  - 4k randwrite QD32, 1 and 2 jobs: dm-linear over the cache device,
+#    in-kernel dm-writecache, dm-wcache (same devices, same arguments)
+#  - cache-device flushes per fsync and fsync latency at QD1 (cache device
+#    on null_blk with a volatile write cache, so flushes are real and counted)
+# Usage (host): bench/target-bench.sh [RUNTIME_SEC]
+# Not a test: numbers under TCG move from run to run; only ratios matter.
+set -e
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+RT=${1:-10}
+if [ -z "$WCACHE_IN_VM" ]; then
+	exec "$REPO/tests/vm/run" --mem 3072 --timeout 1500 -- bash "$REPO/bench/target-bench.sh" "$RT"
+fi
+cd "$REPO"
+. tests/vm/target-lib.sh
+wc_load
+wc_modprobe dm-writecache
+export DM_DISABLE_UDEV=1
+
+fio_iops() {	# dev jobs extra...
+	local dev=$1 jobs=$2
+	shift 2
+	fio --name=b --filename="$dev" --ioengine=libaio --direct=1 --rw=randwrite \
+		--bs=4k --iodepth=32 --numjobs="$jobs" --group_reporting --size=96M \
+		--runtime="$RT" --time_based --output-format=json "$@" |
+		python3 -c 'import json,sys; j=json.load(sys.stdin); print(int(sum(x["write"]["iops"] for x in j["jobs"])))'
+}
+
+fio_fsync() {	# dev -> "writes fsyncs mean_fsync_us"
+	fio --name=f --filename="$1" --ioengine=psync --direct=1 --rw=randwrite \
+		--bs=4k --fsync=1 --size=32M --runtime="$RT" --time_based \
+		--output-format=json |
+		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; s=j["sync"]; print(j["write"]["total_ios"], s["total_ios"], int(s["lat_ns"]["mean"]/1000))'
+}
+
+flushes() {	# /sys/block/X/stat field 15: flush requests completed
+	awk '{print $15}' "/sys/block/$(basename "$(readlink -f "$1")")/stat"
+}
+
+mk() {	# name type origin cache
+	local len
+	len=$(blockdev --getsz "$3")
+	dd if=/dev/zero of="$4" bs=4096 count=1 oflag=direct status=none
+	case $2 in
+	linear) echo "0 $(blockdev --getsz "$4") linear $4 0" | dmsetup create "$1" ;;
+	writecache) echo "0 $len writecache s $3 $4 4096 4 high_watermark 90 low_watermark 80" | dmsetup create "$1" ;;
+	wcache) echo "0 $len wcache s $3 $4 4096 4 high_watermark 90 low_watermark 80" | dmsetup create "$1" ;;
+	esac
+}
+
+echo "== burst: 4k randwrite QD32, ${RT}s, origin brd 512M, cache brd 256M"
+wc_brd 2 512
+declare -A R
+for t in linear writecache wcache; do
+	for j in 1 2; do
+		mk b $t /dev/ram0 /dev/ram1
+		R[$t,$j]=$(fio_iops /dev/mapper/b $j)
+		dmsetup remove b
+		echo "$t jobs=$j: ${R[$t,$j]} IOPS"
+	done
+done
+rmmod brd
+
+echo "== fsync: QD1 4k randwrite + fsync, cache on null_blk with volatile cache"
+O=$(wc_nullb bo 512 0)
+C=$(wc_nullb bc 256 64)
+declare -A F
+for t in writecache wcache; do
+	mk f $t "$O" "$C"
+	f0=$(flushes "$C")
+	read -r w s lat <<<"$(fio_fsync /dev/mapper/f)"
+	f1=$(flushes "$C")
+	F[$t]="$w $s $lat $((f1 - f0))"
+	dmsetup remove f
+	python3 -c "w,s,l,f=$w,$s,$lat,$((f1 - f0)); print('%s: %d fsyncs, %.2f cache flushes per fsync, mean fsync %d us' % ('$t', s, f/max(s,1), l))"
+done
+
+echo "== ratios"
+python3 - "${R[linear,1]}" "${R[linear,2]}" "${R[writecache,1]}" "${R[writecache,2]}" \
+	"${R[wcache,1]}" "${R[wcache,2]}" ${F[writecache]} ${F[wcache]} <<'PY'
+import sys
+l1, l2, w1, w2, c1, c2 = map(float, sys.argv[1:7])
+ww, ws, wl, wf, cw, cs, cl, cf = map(float, sys.argv[7:15])
+print("wcache/writecache 1 job : %.2f  (target >= 1.0)" % (c1 / w1))
+print("wcache/writecache 2 jobs: %.2f" % (c2 / w2))
+print("wcache/dm-linear  1 job : %.2f  (target >= 1.0)" % (c1 / l1))
+print("wcache 2-job/1-job      : %.2f  (target >= 1.9; dm-linear %.2f, writecache %.2f)" % (c2 / c1, l2 / l1, w2 / w1))
+print("cache flushes per fsync : wcache %.2f, writecache %.2f  (target 1)" % (cf / cs, wf / ws))
+print("fsync latency QD1       : wcache %d us, writecache %d us, ratio %.2f" % (cl, wl, cl / wl))
+PY

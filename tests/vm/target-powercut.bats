@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# dm-wcache durability across power cuts, modelled with null_blk's volatile
+# write cache: powering a null_blk device off through configfs throws away
+# everything written since its last FLUSH.  Run inside the VM:
+#   tests/vm/run -- bats tests/vm/target-powercut.bats
+
+load target-lib.sh
+
+STAMP="python3 $BATS_TEST_DIRNAME/target-stamp.py"
+NB=8192		# 32 MiB of stamped 4 KiB blocks
+
+setup_file() {
+	wc_load
+	wc_modprobe null_blk nr_devices=0
+}
+
+teardown() {
+	dmsetup remove wc >/dev/null 2>&1 || dmsetup remove --force wc >/dev/null 2>&1 || true
+	for d in pco pcc; do
+		[ -d /sys/kernel/config/nullb/$d ] || continue
+		echo 0 >/sys/kernel/config/nullb/$d/power 2>/dev/null || true
+		rmdir /sys/kernel/config/nullb/$d || true
+	done
+}
+
+cut_power() {
+	# the cache first, then the origin: both lose their volatile caches
+	wc_nullb_power pcc 0
+	wc_nullb_power pco 0
+}
+
+power_on() {
+	wc_nullb_power pco 1
+	wc_nullb_power pcc 1
+}
+
+@test "power cuts with volatile caches: every fsync'd write survives" {
+	O=$(wc_nullb pco 64 8)
+	C=$(wc_nullb pcc 40 8)
+	[ -b "$O" ] && [ -b "$C" ]
+	wc_zero_sb $C
+	rm -f /tmp/acked
+	local seed pid
+	for seed in 1 2 3 4; do
+		# low watermarks: writeback to the origin runs during the test
+		wc_create wc $O $C 4096 high_watermark 20 low_watermark 10 autocommit_time 50
+		if [ $((seed % 2)) = 1 ]; then
+			# cut right after un-fsynced writes completed
+			$STAMP write /dev/mapper/wc $NB /tmp/acked --iters 2500 \
+				--fsync-every 8 --tail 64 --seed $seed
+			cut_power
+		else
+			# cut while the writer is running
+			$STAMP write /dev/mapper/wc $NB /tmp/acked --iters 1000000 \
+				--fsync-every 4 --seed $seed &
+			pid=$!
+			sleep $((2 + seed / 2))
+			cut_power
+			wait $pid || true
+		fi
+		dmsetup remove wc || dmsetup remove --force wc
+		power_on
+		wc_create wc $O $C 4096
+		[ "$(wc_status_field wc 1)" = 0 ]
+		run $STAMP check /dev/mapper/wc $NB /tmp/acked
+		echo "$output"
+		[ "$status" = 0 ]
+		dmsetup remove wc
+	done
+	# drain: the bare origin then holds every acknowledged write
+	wc_create wc $O $C 4096
+	dmsetup message wc 0 writeback
+	[ "$(wc_status_field wc 5)" = 0 ]
+	dmsetup remove wc
+	run $STAMP check $O $NB /tmp/acked
+	echo "$output"
+	[ "$status" = 0 ]
+	wc_dmesg_clean
+}
