@@ -164,7 +164,7 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 		       pct(st->c[WC_C_WRITE_HITS] + st->c[WC_C_WRITE_HITS_UNCOMMITTED],
 			   st->c[WC_C_WRITES]),
 		       (unsigned long long)(st->c[WC_C_WRITES_AROUND] + st->c[WC_C_BYPASS_SEQ] +
-					    st->c[WC_C_BYPASS_FULL]));
+					    st->c[WC_C_BYPASS_OTHER]));
 	if (st->have & (1u << WC_C_FLUSHES))
 		printf("  other       %llu flushes, %llu discarded blocks, %llu writes blocked on free space\n",
 		       (unsigned long long)st->c[WC_C_FLUSHES],
@@ -174,6 +174,11 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 		printf("  writeback   %llu I/Os, %llu blocks written back\n",
 		       (unsigned long long)st->c[WC_C_WB_IOS],
 		       (unsigned long long)st->c[WC_C_WRITTEN_BACK]);
+	if (st->have & (1u << WC_C_CACHE_FLUSHES))
+		printf("  commits     %llu commits, %llu cache flushes, %llu FUA writes\n",
+		       (unsigned long long)st->c[WC_C_COMMITS],
+		       (unsigned long long)st->c[WC_C_CACHE_FLUSHES],
+		       (unsigned long long)st->c[WC_C_FUA]);
 	if (st->error)
 		printf("  errors      error %lld: the cache failed; see the kernel log\n",
 		       (long long)st->error);

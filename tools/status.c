@@ -9,11 +9,11 @@
  * cache, writes allocated in the cache, writes blocked on the freelist,
  * flushes, discards.
  *
- * wcache status: the same four fields first, then <dirty blocks> and the
- * counters reads, read hits, writes, write hits, bypassed sequential,
- * bypassed full, blocked on free space, flushes, discards, writeback I/Os,
- * written-back blocks (see man/dm-wcache.7). Fields the target does not
- * report yet are simply absent.
+ * wcache status (man/dm-wcache.7): the same four fields first, then dirty
+ * blocks and the counters reads, read hits, writes, write hits, bypassed
+ * sequential, bypassed other, blocked on free space, flushes, FUA writes,
+ * discards, writeback I/Os, written-back blocks, commits, cache flushes.
+ * Fields a target version does not report are simply absent.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,9 +34,12 @@ const char *const wc_counter_names[WC_NCOUNTERS] = {
 	[WC_C_FLUSHES] = "flushes",
 	[WC_C_DISCARDS] = "discards",
 	[WC_C_BYPASS_SEQ] = "bypassed_sequential",
-	[WC_C_BYPASS_FULL] = "bypassed_full",
+	[WC_C_BYPASS_OTHER] = "bypassed_other",
+	[WC_C_FUA] = "fua_writes",
 	[WC_C_WB_IOS] = "writeback_ios",
 	[WC_C_WRITTEN_BACK] = "written_back_blocks",
+	[WC_C_COMMITS] = "commits",
+	[WC_C_CACHE_FLUSHES] = "cache_flushes",
 };
 
 static const enum wc_counter writecache_order[] = {
@@ -47,8 +50,9 @@ static const enum wc_counter writecache_order[] = {
 
 static const enum wc_counter wcache_order[] = {
 	WC_C_READS, WC_C_READ_HITS, WC_C_WRITES, WC_C_WRITE_HITS,
-	WC_C_BYPASS_SEQ, WC_C_BYPASS_FULL, WC_C_BLOCKED_FREELIST, WC_C_FLUSHES,
-	WC_C_DISCARDS, WC_C_WB_IOS, WC_C_WRITTEN_BACK,
+	WC_C_BYPASS_SEQ, WC_C_BYPASS_OTHER, WC_C_BLOCKED_FREELIST, WC_C_FLUSHES,
+	WC_C_FUA, WC_C_DISCARDS, WC_C_WB_IOS, WC_C_WRITTEN_BACK, WC_C_COMMITS,
+	WC_C_CACHE_FLUSHES,
 };
 
 #define MAX_FIELDS	64

@@ -23,9 +23,12 @@ enum wc_counter {
 	WC_C_FLUSHES,
 	WC_C_DISCARDS,
 	WC_C_BYPASS_SEQ,		/* wcache only */
-	WC_C_BYPASS_FULL,		/* wcache only */
+	WC_C_BYPASS_OTHER,		/* wcache only: cleaner, metadata_only */
+	WC_C_FUA,			/* wcache only */
 	WC_C_WB_IOS,			/* wcache only */
 	WC_C_WRITTEN_BACK,		/* wcache only */
+	WC_C_COMMITS,			/* wcache only */
+	WC_C_CACHE_FLUSHES,		/* wcache only: flushes sent to the cache */
 	WC_NCOUNTERS,
 };
 

@@ -48,14 +48,19 @@ static void test_wcache(void)
 	struct wc_status st;
 	char err[256];
 
-	CHECK(wc_status_parse(WC_TARGET_WCACHE, "0 1000 900 5 80 11 12 13 14 15 16 17 18 19 20 21",
+	/* the 19 fields of man/dm-wcache.7 */
+	CHECK(wc_status_parse(WC_TARGET_WCACHE,
+			      "-5 1000 900 5 80 11 12 13 14 15 16 17 18 19 20 21 22 23 24",
 			      &st, err, sizeof(err)) == 0);
+	CHECK(st.error == -5);
 	CHECK(st.dirty_reported && st.dirty_blocks == 80);
 	CHECK(st.c[WC_C_READS] == 11 && st.c[WC_C_READ_HITS] == 12 && st.c[WC_C_WRITES] == 13);
 	CHECK(st.c[WC_C_WRITE_HITS] == 14 && st.c[WC_C_BYPASS_SEQ] == 15);
-	CHECK(st.c[WC_C_BYPASS_FULL] == 16 && st.c[WC_C_BLOCKED_FREELIST] == 17);
-	CHECK(st.c[WC_C_FLUSHES] == 18 && st.c[WC_C_DISCARDS] == 19);
-	CHECK(st.c[WC_C_WB_IOS] == 20 && st.c[WC_C_WRITTEN_BACK] == 21);
+	CHECK(st.c[WC_C_BYPASS_OTHER] == 16 && st.c[WC_C_BLOCKED_FREELIST] == 17);
+	CHECK(st.c[WC_C_FLUSHES] == 18 && st.c[WC_C_FUA] == 19 && st.c[WC_C_DISCARDS] == 20);
+	CHECK(st.c[WC_C_WB_IOS] == 21 && st.c[WC_C_WRITTEN_BACK] == 22);
+	CHECK(st.c[WC_C_COMMITS] == 23 && st.c[WC_C_CACHE_FLUSHES] == 24);
+	CHECK(!(st.have & (1u << WC_C_WRITES_ALLOCATE)));
 	/* the skeleton's four fields */
 	CHECK(wc_status_parse(WC_TARGET_WCACHE, "0 0 0 0", &st, err, sizeof(err)) == 0);
 	CHECK(!st.dirty_reported && st.dirty_blocks == 0);
