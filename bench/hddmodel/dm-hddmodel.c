@@ -12,7 +12,7 @@
  * virtual time line so that late wake-ups do not add up, and submits each
  * bio to the backing device when its service time has elapsed.
  *
- * Table: hddmodel <dev> [key=value]...
+ * Table: hddmodel <dev> [key=value]...   (skip_sectors=N: start on <dev>)
  *   rpm=7200 rate_kbs=180000 settle_us=1000 full_us=16000 overhead_us=100
  *   disk_gb=1000 (whole drive: sets the full stroke) offset_gb=0
  *   queue=fifo|sptf rotation=model|avg|none flush_us=0 max_wait_ms=1000
@@ -53,6 +53,7 @@ struct hdd {
 	u64 rate_kbs;
 	u64 settle_ns, full_ns, overhead_ns, flush_ns, max_wait_ns;
 	u64 offset_bytes;
+	sector_t skip;		/* start on the backing device */
 	bool sptf;
 	int rotation;		/* 0 model, 1 avg, 2 none */
 
@@ -248,8 +249,8 @@ static int hdd_map(struct dm_target *ti, struct bio *bio)
 
 	bio_set_dev(bio, h->dev->bdev);
 	if (bio_sectors(bio) || op_is_flush(bio->bi_opf))
-		bio->bi_iter.bi_sector = dm_target_offset(ti,
-						bio->bi_iter.bi_sector);
+		bio->bi_iter.bi_sector = h->skip +
+			dm_target_offset(ti, bio->bi_iter.bi_sector);
 	io->arrive = now_ns();
 	spin_lock_irqsave(&h->lock, flags);
 	list_add_tail(&io->list, &h->queue);
@@ -273,7 +274,7 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct hdd *h;
 	u64 rpm = 7200, rate_kbs = 180000, settle_us = 1000, full_us = 16000;
 	u64 overhead_us = 100, disk_gb = 1000, offset_gb = 0, flush_us = 0;
-	u64 max_wait_ms = 1000;
+	u64 max_wait_ms = 1000, skip = 0;
 	unsigned int i;
 	int r;
 
@@ -326,6 +327,8 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			r = parse_u64(a, "flush_us", &flush_us);
 		if (!r)
 			r = parse_u64(a, "max_wait_ms", &max_wait_ms);
+		if (!r)
+			r = parse_u64(a, "skip_sectors", &skip);
 		if (r != 1) {
 			ti->error = "bad or unknown parameter";
 			kfree(h);
@@ -352,6 +355,7 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	h->max_wait_ns = max_wait_ms * 1000000;
 	h->offset_bytes = offset_gb * 1000000000ULL;
 	h->head = h->offset_bytes;
+	h->skip = skip;
 	h->t0 = now_ns();
 	h->busy_until = h->t0;
 	spin_lock_init(&h->lock);
@@ -410,7 +414,7 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 		spin_unlock(&h->stat_lock);
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s rpm=%llu rate_kbs=%llu settle_us=%llu full_us=%llu overhead_us=%llu disk_gb=%llu offset_gb=%llu queue=%s rotation=%s flush_us=%llu max_wait_ms=%llu",
+		DMEMIT("%s rpm=%llu rate_kbs=%llu settle_us=%llu full_us=%llu overhead_us=%llu disk_gb=%llu offset_gb=%llu queue=%s rotation=%s flush_us=%llu max_wait_ms=%llu skip_sectors=%llu",
 		       h->dev->name, div64_u64(60ULL * NSEC_PER_SEC, h->period_ns),
 		       h->rate_kbs, div_u64(h->settle_ns, 1000),
 		       div_u64(h->full_ns, 1000), div_u64(h->overhead_ns, 1000),
@@ -421,7 +425,8 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 		       h->rotation == 0 ? "model" :
 		       h->rotation == 1 ? "avg" : "none",
 		       div_u64(h->flush_ns, 1000),
-		       div_u64(h->max_wait_ns, 1000000));
+		       div_u64(h->max_wait_ns, 1000000),
+		       (unsigned long long)h->skip);
 		break;
 	case STATUSTYPE_IMA:
 		*result = '\0';
@@ -455,7 +460,7 @@ static int hdd_iterate_devices(struct dm_target *ti,
 {
 	struct hdd *h = ti->private;
 
-	return fn(ti, h->dev, 0, ti->len, data);
+	return fn(ti, h->dev, h->skip, ti->len, data);
 }
 
 static struct target_type hdd_target = {

@@ -5,11 +5,31 @@
 BENCH_DIR=${WCACHE_REPO:-$(pwd)}/bench
 HDDMODEL_SO=$BENCH_DIR/hddmodel/nbdkit-hddmodel-plugin.so
 
-# modprobe that also works when the harness left modules.dep.bin out of date.
+# modprobe that also works when the harness left the module index out of date
+# (the kernel tests' helper loads by path; depmod -a over 9p is very slow).
+if [ -f "${WCACHE_REPO:-.}/tests/vm/target-lib.sh" ]; then
+	. "${WCACHE_REPO:-.}/tests/vm/target-lib.sh"
+fi
+# target-lib.sh exports DM_DISABLE_UDEV; our set-ups use udev (LVM links)
+[ -z "${DM_DISABLE_UDEV:-}" ] && unset DM_DISABLE_UDEV
+
+# mount_outdir: make tests/vm/run --outdir's directory (9p tag "out")
+# writable at its host path, if the harness did not already.
+mount_outdir() {
+	d=$(sed -n 's/.*wcache\.outdir=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ -n "$d" ] || return 0
+	mountpoint -q "$d" && return 0
+	mkdir -p "$d" && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "$d"
+}
+
 vm_modprobe() {
 	modprobe "$@" 2>/dev/null && return 0
-	depmod -a 2>/dev/null
-	modprobe "$@"
+	if command -v wc_modprobe >/dev/null; then
+		wc_modprobe "$@"
+	else
+		depmod -a 2>/dev/null
+		modprobe "$@"
+	fi
 }
 
 # models_load MB: two RAM disks of MB each (/dev/ram0 backs the HDD model,
@@ -24,13 +44,14 @@ models_load() {
 }
 
 # hdd_create NAME MB [key=value...]: the HDD model (dm-hddmodel over
-# /dev/ram0) as /dev/mapper/NAME, flagged rotational.  Prints the device.
+# /dev/ram0, MB minus 1 MiB) as /dev/mapper/NAME, flagged rotational.  Prints the device.
 hdd_create() {
 	name=$1 mb=$2
 	shift 2
-	dmsetup create "$name" --table "0 $(($mb * 2048)) hddmodel /dev/ram0 $*" || return 1
+	# skip the first MiB of /dev/ram0 so LVM never sees the PV label twice
+	dmsetup create "$name" --table "0 $(($mb * 2048 - 2048)) hddmodel /dev/ram0 skip_sectors=2048 $*" || return 1
 	udevadm settle 2>/dev/null
-	dm=$(basename "$(readlink -f "/dev/mapper/$name")")
+	dm=$(dmsetup info -c --noheadings -o blkdevname "$name")
 	echo 1 >"/sys/block/$dm/queue/rotational"
 	echo "/dev/mapper/$name"
 }

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The demo, inside the VM (bench/demo.sh starts it): an HDD model and an SSD
+# model as PVs of one VG, then the seed article's fio on each set-up.
+# Writes OUTDIR/demo.tsv: setup <TAB> IOPS <TAB> table line(s) or a note.
+# Usage: bench/demo-guest.sh OUTDIR [RUNTIME_SEC]
+set -u
+OUT=$1
+RT=${2:-15}
+cd "${WCACHE_REPO:-.}" || exit 1
+. bench/lib/guest.sh
+
+SIZE=128M		# fio's working set (the article used a 10 GB cache)
+HDD_MB=6144 SSD_MB=6144	# RAM disks, allocated on write only
+FIO=(--bs=4k --ioengine=libaio --iodepth=32 --direct=1 --rw=randwrite
+	--time_based --runtime="$RT" --size="$SIZE" --randrepeat=0)
+mount_outdir || { echo "demo: cannot mount the output directory" >&2; exit 1; }
+export FIO_OUT=$OUT
+TSV=$OUT/demo.tsv
+: >"$TSV"
+
+T0=$(date +%s)
+say() { printf '[%4ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
+table_of() { dmsetup table "$1" 2>/dev/null | tr '\n' ';' | sed 's/;$//; s/;/ ; /g'; }
+record() {	# setup iops table
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$TSV"
+	say "demo: $1: $2 IOPS"
+	say "      table: $3"
+}
+
+
+models_load "$(( HDD_MB > SSD_MB ? HDD_MB : SSD_MB ))" || { say "demo: cannot load brd/dm-hddmodel"; exit 1; }
+vm_modprobe dm-writecache || { say "demo: no dm-writecache"; exit 1; }
+vm_modprobe dm-wcache || say "demo: dm-wcache module not loadable"
+HDD=$(hdd_create hdd "$HDD_MB") || exit 1
+SSD=$SSD_DEV
+say "demo: HDD model $(dmsetup table hdd | cut -d' ' -f4-)"
+say "demo: SSD model $SSD (brd)"
+
+pvcreate -q -y "$HDD" "$SSD" >/dev/null || exit 1
+vgcreate -q vg "$HDD" "$SSD" >/dev/null || exit 1
+lv() {	# name size pv
+	lvcreate -q -y -W y -Z y -n "$1" -L "$2" vg "$3" >/dev/null || exit 1
+}
+lv hdd 1G "$HDD"
+lv ssd 512M "$SSD"
+for s in lvm bare wc wx; do
+	lv "slow_$s" 1G "$HDD"
+	lv "fast_$s" 512M "$SSD"
+done
+udevadm settle
+
+run() {	# setup dev
+	local iops
+	iops=$(fio_iops "$1" "$2" "${FIO[@]}")
+	record "$1" "$iops" "$(table_of "$(readlink -f "$2")")"
+}
+
+# 1-2: the devices alone (LVs on the HDD PV and on the SSD PV)
+run hdd /dev/vg/hdd
+say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
+run ssd /dev/vg/ssd
+
+# 3: LVM's own writecache
+lvchange -q -an vg/fast_lvm
+if lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
+	run lvm-writecache /dev/vg/slow_lvm
+else
+	record lvm-writecache 0 "lvconvert failed: $(tail -n1 "$OUT/lvconvert.log")"
+fi
+
+# 4: a hand-made dm-writecache table with default arguments
+bare_len=$(blockdev --getsz /dev/vg/slow_bare)
+if dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
+	udevadm settle
+	run dmsetup-writecache /dev/mapper/bare
+else
+	record dmsetup-writecache 0 "dmsetup create failed"
+fi
+
+# 5-6: wcachectl, with the in-kernel target and with ours
+attach() {	# setup lv cachevol target
+	local rc
+	if ! wcachectl --help 2>&1 | grep -q '^ *attach '; then
+		record "$1" NA "not available yet (wcachectl has no attach)"
+		return
+	fi
+	wcachectl attach "vg/$2" --cachevol "$3" --target "$4" --yes >"$OUT/attach-$4.log" 2>&1
+	rc=$?
+	if [ $rc != 0 ]; then
+		record "$1" NA "not available yet: wcachectl attach --target $4 exit $rc: $(tail -n1 "$OUT/attach-$4.log")"
+		return
+	fi
+	udevadm settle
+	run "$1" "/dev/vg/$2"
+}
+attach wcachectl-writecache slow_wc fast_wc writecache
+attach wcachectl-wcache slow_wx fast_wx wcache
+
+say "demo: done"
+exit 0

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# RAM per cached block: kernel memory (MemFree, Slab, VmallocUsed deltas from
+# /proc/meminfo, page cache dropped) taken by the target for a cache of
+# CACHE_MB with 4 KiB blocks: once loaded (empty) and after FILL% of the
+# blocks were written.  The RAM disks are written in full first so that
+# their pages do not count.  Same devices and arguments for dm-writecache and
+# dm-wcache, one VM run; prints wcache/writecache ratios.
+# Usage (host): bench/ram.sh [CACHE_MB (256)] [FILL_PERCENT (40)]
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CMB=${1:-256}
+FILL=${2:-40}
+if [ -z "${WCACHE_IN_VM:-}" ]; then
+	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
+	exec "$REPO/tests/vm/run" --mem 3072 --timeout 900 -- bash "$REPO/bench/ram.sh" "$CMB" "$FILL"
+fi
+cd "$REPO" || exit 1
+. bench/lib/wb.sh
+
+OMB=$((CMB * 2))
+BLOCKS=$((CMB * 256))
+say "== RAM per cached block: cache ${CMB} MiB = $BLOCKS blocks of 4 KiB, ${FILL}% written"
+# an origin without delays: only memory is measured here
+wb_setup "$OMB" "$CMB" rotation=none settle_us=0 full_us=0 overhead_us=0 rate_kbs=100000000 || exit 1
+[ "$WB_HAVE_WCACHE" = 1 ] || say "dm-wcache: target not available (module missing or not loadable): writecache figures only"
+say "pre-allocating the RAM disks' pages"
+dd if=/dev/zero of=/dev/ram1 bs=1M count="$CMB" oflag=direct status=none
+dd if=/dev/zero of=/dev/ram0 bs=1M count=$((OMB + 2)) oflag=direct status=none
+
+mem() {	# -> "MemFree Slab VmallocUsed" in KiB
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	awk '/^MemFree:/ { f = $2 } /^Slab:/ { s = $2 } /^VmallocUsed:/ { v = $2 }
+		END { print f, s, v }' /proc/meminfo
+}
+
+declare -A EMPTY FULL
+for t in $(wb_targets); do
+	read -r f0 s0 v0 <<<"$(mem)"
+	if ! wb_create r "$t"; then
+		say "$t: table refused: $WB_TABLE"
+		continue
+	fi
+	read -r f1 s1 v1 <<<"$(mem)"
+	fio --name=fill --filename=/dev/mapper/r --rw=randwrite --bs=4k \
+		--ioengine=libaio --iodepth=32 --direct=1 --size=$((OMB))M \
+		--io_size=$((CMB * FILL / 100))M --randrepeat=0 --output=/dev/null
+	read -r f2 s2 v2 <<<"$(mem)"
+	used=$(( $(wb_field r 2) - $(wb_field r 3) ))
+	EMPTY[$t]=$(awk -v d=$((f0 - f1)) -v n="$BLOCKS" 'BEGIN { printf "%.1f", d * 1024 / n }')
+	FULL[$t]=$(awk -v d=$((f0 - f2)) -v n="$BLOCKS" 'BEGIN { printf "%.1f", d * 1024 / n }')
+	say "$t table: $WB_TABLE"
+	say "$t: loaded: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB, VmallocUsed +$((v1 - v0)) KiB"
+	say "$t: $used blocks in use: MemFree -$((f0 - f2)) KiB, Slab +$((s2 - s0)) KiB, VmallocUsed +$((v2 - v0)) KiB"
+	say "$t: ${EMPTY[$t]} bytes per cache block loaded, ${FULL[$t]} bytes per cache block with ${FILL}% in use"
+	dmsetup remove r
+done
+
+say "== RAM results (bytes of kernel memory per cache block, MemFree delta)"
+printf '%-12s %12s %16s\n' target loaded "${FILL}%_in_use"
+for t in $(wb_targets); do
+	printf '%-12s %12s %16s\n' "$t" "${EMPTY[$t]:-}" "${FULL[$t]:-}"
+done
+if [ "$WB_HAVE_WCACHE" = 1 ] && [ -n "${FULL[wcache]:-}" ]; then
+	say "ratio RAM per block wcache/writecache: $(ratio "${FULL[wcache]}" "${FULL[writecache]}") (issue 3 target: wcache <= 32 bytes per block)"
+else
+	say "ratio: n/a (dm-wcache not available)"
+fi

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Sustained 4k randwrite (QD32) on a working set 8x the cache, origin on the
+# HDD model: once the cache is full, the speed is the speed of writeback.
+# Also the origin seek distance per written-back block during this normal
+# (watermark-driven) writeback, from blktrace on the origin and from the HDD
+# model's own counters.  Same devices and table arguments for dm-writecache
+# and dm-wcache, one VM run; prints wcache/writecache ratios.
+# Usage (host): bench/sustained.sh [RUNTIME_SEC (60)] [CACHE_MB (32)]
+set -u
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+RT=${1:-60}
+CMB=${2:-32}
+if [ -z "${WCACHE_IN_VM:-}" ]; then
+	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
+	exec "$REPO/tests/vm/run" --mem 2048 --timeout 1200 -- bash "$REPO/bench/sustained.sh" "$RT" "$CMB"
+fi
+cd "$REPO" || exit 1
+. bench/lib/wb.sh
+
+WS=$((CMB * 8))
+say "== sustained: 4k randwrite QD32 for ${RT}s, working set ${WS} MiB = 8x the ${CMB} MiB cache"
+wb_setup $((WS + 64)) "$CMB" || exit 1
+[ "$WB_HAVE_WCACHE" = 1 ] || say "dm-wcache: target not available (module missing or not loadable): writecache figures only"
+
+declare -A IOPS SEEK MSEEK WBB
+for t in $(wb_targets); do
+	wb_reset_origin
+	if ! wb_create s "$t"; then
+		say "$t: table refused: $WB_TABLE"
+		continue
+	fi
+	say "$t table: $WB_TABLE"
+	wb_trace_start
+	IOPS[$t]=$(fio_iops "sus-$t" /dev/mapper/s --rw=randwrite --bs=4k \
+		--ioengine=libaio --iodepth=32 --direct=1 --time_based \
+		--runtime="$RT" --size="${WS}M" --randrepeat=0)
+	read -r ios blocks spb mio <<<"$(wb_trace_stop)"
+	st=$(dmsetup status hdd | cut -d' ' -f4-)
+	hw=$(hdd_stat hdd writes)
+	hsb=$(hdd_stat hdd seek_bytes)
+	hwb=$(hdd_stat hdd write_bytes)
+	SEEK[$t]=$spb
+	WBB[$t]=$blocks
+	MSEEK[$t]=$(awk -v s="$hsb" -v b="$hwb" 'BEGIN { printf "%.0f", b ? s / (b / 4096) : 0 }')
+	say "$t: ${IOPS[$t]} IOPS; origin: $ios write I/Os, $blocks blocks written back (mean I/O ${mio} KiB)"
+	say "$t: seek distance per written-back block: ${SEEK[$t]} bytes (blktrace, issue order), ${MSEEK[$t]} bytes (HDD model, service order)"
+	say "$t: cache status: $(dmsetup status s | cut -d' ' -f4-)"
+	say "$t: hddmodel: $st"
+	dmsetup remove s
+done
+
+say "== sustained results"
+printf '%-12s %10s %14s %16s %16s\n' target IOPS written_back seek_B/blk_trace seek_B/blk_model
+for t in $(wb_targets); do
+	printf '%-12s %10s %14s %16s %16s\n' "$t" "${IOPS[$t]:-}" "${WBB[$t]:-}" "${SEEK[$t]:-}" "${MSEEK[$t]:-}"
+done
+if [ "$WB_HAVE_WCACHE" = 1 ] && [ -n "${IOPS[wcache]:-}" ]; then
+	say "ratio sustained IOPS wcache/writecache: $(ratio "${IOPS[wcache]}" "${IOPS[writecache]}") (target >= 1.5)"
+	say "ratio seek distance per written-back block wcache/writecache: $(ratio "${SEEK[wcache]}" "${SEEK[writecache]}") (target <= 0.25)"
+else
+	say "ratio: n/a (dm-wcache not available)"
+fi
