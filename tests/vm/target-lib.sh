@@ -72,7 +72,12 @@ wc_nullb() {
 	echo 1 >"$d/discard" 2>/dev/null || true
 	echo 1 >"$d/power"
 	udevadm settle 2>/dev/null || true
-	echo "/dev/$(cat "$d/index" | sed 's/^/nullb/')"
+	# 6.1 names configfs devices after their directory; older: nullbN
+	if [ -b "/dev/$name" ]; then
+		echo "/dev/$name"
+	else
+		echo "/dev/nullb$(cat "$d/index")"
+	fi
 }
 
 wc_nullb_power() {
