@@ -20,6 +20,7 @@ make -s -C bench/hddmodel module >/dev/null
 mkdir -p "$RES"
 rm -f "$RES/demo.tsv"
 start=$(date +%s)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 tests/vm/run --mem 4096 --timeout 900 --outdir "$RES" -- \
 	bash bench/demo-guest.sh "$RES" "$RT" || {
 	echo "demo: the VM run failed (status $?)" >&2
@@ -28,6 +29,7 @@ tests/vm/run --mem 4096 --timeout 900 --outdir "$RES" -- \
 [ -s "$RES/demo.tsv" ] || { echo "demo: no results" >&2; exit 1; }
 
 # The table: IOPS, x HDD, % of SSD.
+echo "# $(date -u '+%F %H:%M UTC'): bench/demo.sh $RT (fio ${RT}s per set-up), host load average $load" >"$RES/demo.txt"
 awk -F'\t' '
 	{ name[NR] = $1; iops[NR] = $2; tab[NR] = $3 }
 	$1 == "hdd" { hdd = $2 }
@@ -45,7 +47,7 @@ awk -F'\t' '
 		printf "\nTables loaded:\n"
 		for (i = 1; i <= NR; i++)
 			printf "  %-20s %s\n", name[i], tab[i]
-	}' "$RES/demo.tsv" | tee "$RES/demo.txt"
+	}' "$RES/demo.tsv" | tee -a "$RES/demo.txt"
 echo "(article, for reference: HDD 352, NVMe 168k, LVM writecache 118k, hand-made dmsetup writecache 34.8k IOPS)" |
 	tee -a "$RES/demo.txt"
 

@@ -14,7 +14,12 @@ DMB=${1:-32}
 SMB=${2:-1024}
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 1500 -- bash "$REPO/bench/drain.sh" "$DMB" "$SMB"
+	mkdir -p "$REPO/bench/results"
+	echo "# $(date -u '+%F %H:%M UTC'): bench/drain.sh $*, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$REPO/bench/results/drain.log"
+	"$REPO/tests/vm/run" --mem 3072 --timeout 1500 -- bash "$REPO/bench/drain.sh" "$DMB" "$SMB" 2>&1 |
+		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
+		tee -a "$REPO/bench/results/drain.log"
+	exit "${PIPESTATUS[0]}"
 fi
 cd "$REPO" || exit 1
 . bench/lib/wb.sh

@@ -13,7 +13,12 @@ CMB=${1:-256}
 FILL=${2:-40}
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 900 -- bash "$REPO/bench/ram.sh" "$CMB" "$FILL"
+	mkdir -p "$REPO/bench/results"
+	echo "# $(date -u '+%F %H:%M UTC'): bench/ram.sh $*, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$REPO/bench/results/ram.log"
+	"$REPO/tests/vm/run" --mem 3072 --timeout 900 -- bash "$REPO/bench/ram.sh" "$CMB" "$FILL" 2>&1 |
+		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
+		tee -a "$REPO/bench/results/ram.log"
+	exit "${PIPESTATUS[0]}"
 fi
 cd "$REPO" || exit 1
 . bench/lib/wb.sh

@@ -13,13 +13,18 @@ RT=${1:-60}
 CMB=${2:-32}
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
-	exec "$REPO/tests/vm/run" --mem 2048 --timeout 1200 -- bash "$REPO/bench/sustained.sh" "$RT" "$CMB"
+	mkdir -p "$REPO/bench/results"
+	echo "# $(date -u '+%F %H:%M UTC'): bench/sustained.sh $*, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$REPO/bench/results/sustained.log"
+	"$REPO/tests/vm/run" --mem 2048 --timeout 1200 -- bash "$REPO/bench/sustained.sh" "$RT" "$CMB" 2>&1 |
+		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
+		tee -a "$REPO/bench/results/sustained.log"
+	exit "${PIPESTATUS[0]}"
 fi
 cd "$REPO" || exit 1
 . bench/lib/wb.sh
 
 WS=$((CMB * 8))
-say "== sustained: 4k randwrite QD32 for ${RT}s, working set ${WS} MiB = 8x the ${CMB} MiB cache"
+say "== sustained: 4k randwrite QD32 for ${RT}s after $((CMB * 2)) MiB of warm-up writes, working set ${WS} MiB = 8x the ${CMB} MiB cache"
 wb_setup $((WS + 64)) "$CMB" || exit 1
 [ "$WB_HAVE_WCACHE" = 1 ] || say "dm-wcache: target not available (module missing or not loadable): writecache figures only"
 
@@ -31,15 +36,19 @@ for t in $(wb_targets); do
 		continue
 	fi
 	say "$t table: $WB_TABLE"
+	# fill the cache first (not measured), then RT seconds of steady state
+	fio --name=warm --filename=/dev/mapper/s --rw=randwrite --bs=4k \
+		--ioengine=libaio --iodepth=32 --direct=1 --size="${WS}M" \
+		--io_size=$((CMB * 2))M --randrepeat=0 --output=/dev/null
+	dmsetup message hdd 0 clear_stats
 	wb_trace_start
 	IOPS[$t]=$(fio_iops "sus-$t" /dev/mapper/s --rw=randwrite --bs=4k \
 		--ioengine=libaio --iodepth=32 --direct=1 --time_based \
 		--runtime="$RT" --size="${WS}M" --randrepeat=0)
-	read -r ios blocks spb mio <<<"$(wb_trace_stop)"
 	st=$(dmsetup status hdd | cut -d' ' -f4-)
-	hw=$(hdd_stat hdd writes)
-	hsb=$(hdd_stat hdd seek_bytes)
-	hwb=$(hdd_stat hdd write_bytes)
+	read -r ios blocks spb mio <<<"$(wb_trace_stop)"
+	hsb=$(echo "$st" | awk '{ for (i = 1; i < NF; i++) if ($i == "seek_bytes") print $(i + 1) }')
+	hwb=$(echo "$st" | awk '{ for (i = 1; i < NF; i++) if ($i == "write_bytes") print $(i + 1) }')
 	SEEK[$t]=$spb
 	WBB[$t]=$blocks
 	MSEEK[$t]=$(awk -v s="$hsb" -v b="$hwb" 'BEGIN { printf "%.0f", b ? s / (b / 4096) : 0 }')

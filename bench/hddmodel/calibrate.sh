@@ -10,11 +10,15 @@ RT=${1:-8}
 shift || true
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 900 -- bash "$REPO/bench/hddmodel/calibrate.sh" "$RT" "$@"
+	mkdir -p "$REPO/bench/results"
+	echo "# $(date -u '+%F %H:%M UTC'): bench/hddmodel/calibrate.sh $*, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$REPO/bench/results/hddmodel-calibrate.log"
+	"$REPO/tests/vm/run" --mem 3072 --timeout 900 -- bash "$REPO/bench/hddmodel/calibrate.sh" "$RT" "$@" 2>&1 |
+		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
+		tee -a "$REPO/bench/results/hddmodel-calibrate.log"
+	exit "${PIPESTATUS[0]}"
 fi
 cd "$REPO" || exit 1
 . bench/lib/guest.sh
-export DM_DISABLE_UDEV=1
 models_load 2050 || exit 1
 
 # 2 GiB region at the start of a 1 TB drive (a 2 GiB LV), then the whole

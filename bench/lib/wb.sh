@@ -4,7 +4,6 @@
 # /dev/ram0).  Cache: /dev/mapper/wbc, a dm-linear piece of /dev/ram1.
 # Both targets get the same devices and the same table arguments.
 . "${WCACHE_REPO:-.}/bench/lib/guest.sh"
-export DM_DISABLE_UDEV=1	# plain dmsetup, no LVM: no udev round trips
 
 T0=$(date +%s)
 say() { printf '[%4ds] %s\n' "$(($(date +%s) - T0))" "$*"; }
@@ -92,5 +91,5 @@ wb_trace_stop() {
 
 # ratio A B: A/B with two decimals ("n/a" when B is 0 or missing)
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.3g\n", a / b }'
 }
