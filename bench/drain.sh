@@ -31,6 +31,7 @@ wb_setup $((SMB + 16)) "$CMB" || exit 1
 
 declare -A TIME SEEK MSEEK IOS MIO
 for t in $(wb_targets); do
+	wb_reset_origin
 	if ! wb_create d "$t"; then
 		say "$t: table refused: $WB_TABLE"
 		continue
@@ -39,7 +40,7 @@ for t in $(wb_targets); do
 	# distinct random blocks (fio's random map), written to the cache
 	fio --name=fill --filename=/dev/mapper/d --rw=randwrite --bs=4k \
 		--ioengine=libaio --iodepth=32 --direct=1 --size="${SMB}M" \
-		--io_size="${DMB}M" --randrepeat=0 --output=/dev/null || exit 1
+		--io_size="${DMB}M" --randrepeat=0 --eta=never --output=/dev/null || exit 1
 	sync
 	dirty=$(wb_dirty d "$t")
 	say "$t: $dirty dirty blocks before the drain; origin writes so far: $(hdd_stat hdd writes)"

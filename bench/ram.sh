@@ -41,37 +41,51 @@ mem() {	# -> "MemFree Slab VmallocUsed" in KiB
 		END { print f, s, v }' /proc/meminfo
 }
 
-declare -A EMPTY FULL
-for t in $(wb_targets); do
+# measure T MB -> "loaded_KiB in_use_KiB" (Slab + VmallocUsed deltas; MemFree
+# moves with everything else in the guest and is only printed)
+measure() {
+	local t=$1 mb=$2 f0 s0 v0 f1 s1 v1 f2 s2 v2 used
+	dmsetup remove wbc 2>/dev/null
+	echo "0 $((mb * 2048)) linear /dev/ram1 0" | dmsetup create wbc || return 1
 	read -r f0 s0 v0 <<<"$(mem)"
 	if ! wb_create r "$t"; then
 		say "$t: table refused: $WB_TABLE"
-		continue
+		return 1
 	fi
 	read -r f1 s1 v1 <<<"$(mem)"
 	fio --name=fill --filename=/dev/mapper/r --rw=randwrite --bs=4k \
 		--ioengine=libaio --iodepth=32 --direct=1 --size=$((OMB))M \
-		--io_size=$((CMB * FILL / 100))M --randrepeat=0 --output=/dev/null
+		--io_size=$((mb * FILL / 100))M --randrepeat=0 --eta=never --output=/dev/null
 	read -r f2 s2 v2 <<<"$(mem)"
 	used=$(( $(wb_field r 2) - $(wb_field r 3) ))
-	# Slab + vmalloc: what the target allocates (MemFree moves with
-	# everything else in the guest and is only printed)
-	EMPTY[$t]=$(awk -v d=$((s1 - s0 + v1 - v0)) -v n="$BLOCKS" 'BEGIN { printf "%.1f", d * 1024 / n }')
-	FULL[$t]=$(awk -v d=$((s2 - s0 + v2 - v0)) -v n="$BLOCKS" 'BEGIN { printf "%.1f", d * 1024 / n }')
-	say "$t table: $WB_TABLE"
-	say "$t: loaded: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB, VmallocUsed +$((v1 - v0)) KiB"
-	say "$t: $used blocks in use: MemFree -$((f0 - f2)) KiB, Slab +$((s2 - s0)) KiB, VmallocUsed +$((v2 - v0)) KiB"
-	say "$t: ${EMPTY[$t]} bytes per cache block loaded, ${FULL[$t]} bytes per cache block with ${FILL}% in use"
+	say "$t ${mb} MiB cache: $WB_TABLE" >&2
+	say "$t ${mb} MiB cache: loaded: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB, VmallocUsed +$((v1 - v0)) KiB" >&2
+	say "$t ${mb} MiB cache: $used blocks in use: MemFree -$((f0 - f2)) KiB, Slab +$((s2 - s0)) KiB, VmallocUsed +$((v2 - v0)) KiB" >&2
 	dmsetup remove r
+	echo $((s1 - s0 + v1 - v0)) $((s2 - s0 + v2 - v0))
+}
+
+SMALL=$((CMB / 4))
+declare -A PER FIXED TOTAL
+for t in $(wb_targets); do
+	read -r le_s lf_s <<<"$(measure "$t" "$SMALL")" || continue
+	read -r le_b lf_b <<<"$(measure "$t" "$CMB")" || continue
+	[ -n "$lf_b" ] && [ -n "$lf_s" ] || continue
+	nb=$BLOCKS ns=$((SMALL * 256))
+	# per block: the slope between the two cache sizes; fixed: the rest
+	PER[$t]=$(awk -v a="$lf_s" -v b="$lf_b" -v na="$ns" -v nb="$nb" 'BEGIN { printf "%.1f", (b - a) * 1024 / (nb - na) }')
+	FIXED[$t]=$(awk -v a="$lf_s" -v p="${PER[$t]}" -v na="$ns" 'BEGIN { printf "%.0f", a - p * na / 1024 }')
+	TOTAL[$t]=$(awk -v b="$lf_b" -v nb="$nb" 'BEGIN { printf "%.1f", b * 1024 / nb }')
+	say "$t: ${PER[$t]} bytes per cache block (slope between $SMALL and $CMB MiB), ${FIXED[$t]} KiB fixed; ${TOTAL[$t]} bytes per block all included at $CMB MiB"
 done
 
-say "== RAM results (bytes of kernel memory per cache block: Slab + VmallocUsed deltas)"
-printf '%-12s %12s %16s\n' target loaded "${FILL}%_in_use"
+say "== RAM results (kernel memory, Slab + VmallocUsed deltas, ${FILL}% of the blocks in use)"
+printf '%-12s %14s %12s %22s\n' target bytes/block fixed_KiB "bytes/block@${CMB}MiB"
 for t in $(wb_targets); do
-	printf '%-12s %12s %16s\n' "$t" "${EMPTY[$t]:-}" "${FULL[$t]:-}"
+	printf '%-12s %14s %12s %22s\n' "$t" "${PER[$t]:-}" "${FIXED[$t]:-}" "${TOTAL[$t]:-}"
 done
-if [ "$WB_HAVE_WCACHE" = 1 ] && [ -n "${FULL[wcache]:-}" ]; then
-	say "ratio RAM per block wcache/writecache: $(ratio "${FULL[wcache]}" "${FULL[writecache]}") (issue 3 target: wcache <= 32 bytes per block)"
+if [ "$WB_HAVE_WCACHE" = 1 ] && [ -n "${PER[wcache]:-}" ]; then
+	say "ratio RAM per block wcache/writecache: $(ratio "${PER[wcache]}" "${PER[writecache]}") (issue 3 target: wcache <= 32 bytes per block)"
 else
 	say "ratio: n/a (dm-wcache not available)"
 fi

@@ -39,7 +39,7 @@ for t in $(wb_targets); do
 	# fill the cache first (not measured), then RT seconds of steady state
 	fio --name=warm --filename=/dev/mapper/s --rw=randwrite --bs=4k \
 		--ioengine=libaio --iodepth=32 --direct=1 --size="${WS}M" \
-		--io_size=$((CMB * 2))M --randrepeat=0 --output=/dev/null
+		--io_size=$((CMB * 2))M --randrepeat=0 --eta=never --output=/dev/null
 	dmsetup message hdd 0 clear_stats
 	wb_trace_start
 	IOPS[$t]=$(fio_iops "sus-$t" /dev/mapper/s --rw=randwrite --bs=4k \

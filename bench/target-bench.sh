@@ -35,8 +35,8 @@ fio_fsync() {	# dev -> "writes fsyncs mean_fsync_us"
 		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; s=j["sync"]; print(j["write"]["total_ios"], s["total_ios"], int(s["lat_ns"]["mean"]/1000))'
 }
 
-flushes() {	# /sys/block/X/stat field 15: flush requests completed
-	awk '{print $15}' "/sys/block/$(basename "$(readlink -f "$1")")/stat"
+flushes() {	# /sys/block/X/stat field 16: flush requests completed
+	awk '{print $16}' "/sys/block/$(basename "$(readlink -f "$1")")/stat"
 }
 
 mk() {	# name type origin cache

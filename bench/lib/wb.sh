@@ -69,7 +69,8 @@ wb_dirty() {
 wb_trace_start() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 	rm -f /run/wbtrace.blktrace.*
-	(cd /run && exec blktrace -d /dev/mapper/hdd -o wbtrace -a queue >/dev/null 2>&1) &
+	blktrace -k -d /dev/mapper/hdd >/dev/null 2>&1	# a trace left behind
+	(cd /run && exec blktrace -d /dev/mapper/hdd -o wbtrace -a queue -b 1024 -n 8 >/run/wbtrace.out 2>&1) &
 	WB_TRACE_PID=$!
 	sleep 1
 }
@@ -77,6 +78,7 @@ wb_trace_start() {
 wb_trace_stop() {
 	kill -INT "$WB_TRACE_PID" 2>/dev/null
 	wait "$WB_TRACE_PID" 2>/dev/null
+	grep -i -e error -e dropped -e fail /run/wbtrace.out >&2
 	(cd /run && blkparse -q -i wbtrace -f '%a %d %S %n\n' 2>/dev/null) |
 		awk '$1 == "Q" && $2 ~ /W/ && $4 > 0 {
 			if (have) { d = $3 - end; if (d < 0) d = -d; dist += d }
