@@ -45,8 +45,18 @@ awk -F'\t' '
 				hdd ? iops[i] / hdd : 0, ssd ? 100 * iops[i] / ssd : 0
 		}
 		printf "\nTables loaded:\n"
-		for (i = 1; i <= NR; i++)
+		for (i = 1; i <= NR; i++) {
 			printf "  %-20s %s\n", name[i], tab[i]
+			# block size and optional arguments (after "s origin cache")
+			n = split(tab[i], f, " ")
+			a = ""
+			for (j = 7; j <= n; j++)
+				a = a " " f[j]
+			args[name[i]] = a
+		}
+		if ("lvm-writecache" in args && "dmsetup-writecache" in args &&
+		    args["lvm-writecache"] == args["dmsetup-writecache"])
+			printf "\nNote: lvconvert loaded the same block size and arguments as the hand-made table (%s ).\n", args["lvm-writecache"]
 	}' "$RES/demo.tsv" | tee -a "$RES/demo.txt"
 echo "(article, for reference: HDD 352, NVMe 168k, LVM writecache 118k, hand-made dmsetup writecache 34.8k IOPS)" |
 	tee -a "$RES/demo.txt"
