@@ -65,7 +65,7 @@ for t in $(wb_targets); do
 	say "$t: drained $dirty blocks in ${TIME[$t]} s; origin: $ios write I/Os for $blocks blocks (mean ${mio} KiB), seek/block ${SEEK[$t]} B (blktrace), ${MSEEK[$t]} B (model)"
 	say "$t: hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
 	say "$t: cache status: $(dmsetup status d | cut -d' ' -f4-)"
-	dmsetup remove d
+	dmsetup remove --retry d
 done
 
 say "== drain results"

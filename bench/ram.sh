@@ -61,7 +61,7 @@ measure() {
 	say "$t ${mb} MiB cache: $WB_TABLE" >&2
 	say "$t ${mb} MiB cache: loaded: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB, VmallocUsed +$((v1 - v0)) KiB" >&2
 	say "$t ${mb} MiB cache: $used blocks in use: MemFree -$((f0 - f2)) KiB, Slab +$((s2 - s0)) KiB, VmallocUsed +$((v2 - v0)) KiB" >&2
-	dmsetup remove r
+	dmsetup remove --retry r
 	echo $((s1 - s0 + v1 - v0)) $((s2 - s0 + v2 - v0))
 }
 

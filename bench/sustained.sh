@@ -56,7 +56,7 @@ for t in $(wb_targets); do
 	say "$t: seek distance per written-back block: ${SEEK[$t]} bytes (blktrace, issue order), ${MSEEK[$t]} bytes (HDD model, service order)"
 	say "$t: cache status: $(dmsetup status s | cut -d' ' -f4-)"
 	say "$t: hddmodel: $st"
-	dmsetup remove s
+	dmsetup remove --retry s
 done
 
 say "== sustained results"
