@@ -63,7 +63,7 @@ for t in writecache wcache; do
 	# seek distance: sum |start - end of previous write| over written sectors
 	read -r D[$t] S[$t] <<<"$(cd /tmp/bt && blkparse -i trace -q -f '%a %d %S %n\n' 2>/dev/null |
 		awk '$1=="D" && $2 ~ /W/ && $4 > 0 { if (p != "") { d = $3 - p; if (d < 0) d = -d; sum += d }
-			p = $3 + $4; blocks += $4 / 8 } END { printf "%d %d\n", sum, blocks }')"
+			p = $3 + $4; blocks += $4 / 8 } END { printf "%.0f %.0f\n", sum, blocks }')"
 	dmsetup remove x
 	echo "$t drain: ${T[$t]} s, ${N[$t]} origin writes, seek ${D[$t]} sectors over ${S[$t]} blocks"
 done

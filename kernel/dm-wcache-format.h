@@ -20,11 +20,12 @@
  * the protocol never depends on writes larger than one sector being atomic.
  *
  * Commit protocol (see man/dm-wcache.7): an entry is written with the number
- * of the commit that made it durable (seq) and the crc32c of its data block.
+ * of the commit that made it durable (seq) and a checksum of its data block
+ * (low 32 bits of xxh64, seed 0).
  * The superblock records durable_seq: every commit <= durable_seq is known to
  * have completed its cache-device flush.  Entries with seq <= durable_seq are
  * trusted; entries with a higher seq are accepted on load only if the data
- * block's crc32c matches.  For one origin block the valid entry with the
+ * block's checksum matches.  For one origin block the valid entry with the
  * highest seq wins.  This lets one commit cost one cache flush: the
  * superblock update of commit N rides on the flush of commit N + 1.
  */
@@ -52,7 +53,7 @@
 #define WCACHE_SB_FLAG_CLEAN		0x1	/* last shutdown left no dirty data */
 
 struct wcache_disk_sb {
-	__le32 csum;		/* crc32c of the sector with csum = 0, seed ~0 */
+	__le32 csum;		/* CRC-32C of the sector with csum = 0 */
 	__le32 magic;		/* WCACHE_SB_MAGIC */
 	__le32 version;		/* WCACHE_FORMAT_VERSION */
 	__le32 flags;		/* WCACHE_SB_FLAG_* */
@@ -76,7 +77,7 @@ struct wcache_disk_sb {
 };
 
 struct wcache_disk_md_header {
-	__le32 csum;		/* crc32c of the sector with csum = 0, seed ~0 */
+	__le32 csum;		/* CRC-32C of the sector with csum = 0 */
 	__le32 magic;		/* WCACHE_MD_MAGIC */
 	__le64 format_nonce;	/* == superblock format_nonce */
 	__le64 index;		/* number of this metadata sector */
@@ -88,7 +89,7 @@ struct wcache_disk_md_header {
 struct wcache_disk_entry {
 	__le64 oblock;		/* origin block number (in block_size units) */
 	__le64 seq;		/* commit that wrote this entry */
-	__le32 data_csum;	/* crc32c of the data block, seed ~0 */
+	__le32 data_csum;	/* low 32 bits of xxh64(data block, seed 0) */
 	__le32 flags;		/* WCACHE_ENTRY_*; 0 = free slot */
 	__le64 reserved;
 };

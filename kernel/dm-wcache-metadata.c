@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/crc32c.h>
+#include <linux/xxhash.h>
 #include <linux/hash.h>
 #include <linux/random.h>
 #include <linux/timekeeping.h>
@@ -34,9 +35,14 @@ static u32 wc_crc(const void *p, size_t len)
 	return ~crc32c(~0U, p, len);
 }
 
+/*
+ * Data blocks are checked with the low 32 bits of xxh64 (seed 0): a torn or
+ * missing data write must not be accepted on load.  xxh64 rather than
+ * crc32c because it runs on every cached write.
+ */
 u32 wc_data_csum(struct wcache *wc, const void *data)
 {
-	return wc_crc(data, wc->a.block_size);
+	return (u32)xxh64(data, wc->a.block_size, 0);
 }
 
 static u32 wc_sector_csum(void *sector)

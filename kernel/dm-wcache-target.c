@@ -14,14 +14,14 @@
 #include <linux/bio.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/crc32c.h>
+#include <linux/xxhash.h>
 #include <linux/highmem.h>
 
 #include "dm-wcache.h"
 
 #define DM_MSG_PREFIX "wcache"
 
-enum wc_bio_kind { WK_PASS = 0, WK_READ, WK_WRITE };
+enum wc_bio_kind { WK_PASS = 0, WK_READ, WK_WRITE, WK_ORIGIN };
 
 struct wc_bio {
 	u64 oblock;
@@ -364,17 +364,18 @@ static void wc_remap(struct bio *bio, struct dm_dev *dev, sector_t sector)
 
 static u32 wc_bio_csum(struct bio *bio)
 {
+	struct xxh64_state st;
 	struct bvec_iter iter;
 	struct bio_vec bv;
-	u32 crc = ~0U;
 
+	xxh64_reset(&st, 0);
 	bio_for_each_segment(bv, bio, iter) {
 		void *p = bvec_kmap_local(&bv);
 
-		crc = crc32c(crc, p, bv.bv_len);
+		xxh64_update(&st, p, bv.bv_len);
 		kunmap_local(p);
 	}
-	return ~crc;
+	return (u32)xxh64_digest(&st);
 }
 
 static bool wc_is_cached(struct wcache *wc, u64 oblock)
@@ -485,6 +486,7 @@ static int wc_map_read(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 	spin_unlock_irqrestore(lock, flags);
 
 	if (b == WC_NIL) {
+		pb->kind = WK_ORIGIN;
 		wc_remap(bio, wc->origin, sector);
 		return DM_MAPIO_REMAPPED;
 	}
@@ -526,6 +528,7 @@ static int wc_map_write(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 			wc_stat_inc(wc, bypass_other);
 	}
 	if (bypass) {
+		pb->kind = WK_ORIGIN;
 		WRITE_ONCE(wc->origin_dirty, true);
 		wc_remap(bio, wc->origin, sector);
 		return DM_MAPIO_REMAPPED;
@@ -661,6 +664,11 @@ static int wcache_end_io(struct dm_target *ti, struct bio *bio,
 		}
 		if (atomic_inc_return(&wc->uncommitted) >= wc->a.autocommit_blocks)
 			wc_queue_commit(wc);
+		return DM_ENDIO_DONE;
+	case WK_ORIGIN:
+		pb->kind = WK_PASS;
+		if (*error && *error != BLK_STS_NOTSUPP && *error != BLK_STS_AGAIN)
+			wc_set_error(wc, -EIO, "origin I/O");
 		return DM_ENDIO_DONE;
 	default:
 		return DM_ENDIO_DONE;

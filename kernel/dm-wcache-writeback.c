@@ -141,6 +141,10 @@ static unsigned int wc_wb_select(struct wcache *wc)
 	u64 durable = READ_ONCE(wc->durable_seq);
 	u64 cursor = wc->wb_cursor, oldest = U64_MAX, b;
 
+	/* writes are waiting for space: free blocks in smaller steps */
+	if (atomic_read(&wc->free_waiters) && !READ_ONCE(wc->wb_all))
+		jobs = min(jobs, 128U);
+
 	for (b = 0; b < wc->n_blocks; b++) {
 		struct wc_entry *e = &wc->entries[b];
 		u64 m = READ_ONCE(e->meta), ob;

@@ -247,3 +247,34 @@ expect_refused() {
 	[ "$(wc_status_field wc 1)" = 0 ]
 	[ "$(wc_status_field wc 17)" -gt 0 ]
 }
+
+@test "cache device errors: error state in status, no oops, cached data not dropped" {
+	# cache on its own linear device so it can be swapped for an error target
+	local n=$(wc_sectors $C)
+	echo "0 $n linear $C 0" | dmsetup create wcerr
+	wc_zero_sb /dev/mapper/wcerr
+	wc_create wc $O /dev/mapper/wcerr 4096
+	dd if=/dev/urandom of=/tmp/pat bs=4k count=64 status=none
+	dd if=/tmp/pat of=/dev/mapper/wc bs=4k oflag=direct conv=fsync status=none
+	dmsetup suspend wcerr
+	dmsetup reload wcerr --table "0 $n error"
+	dmsetup resume wcerr
+	run dd if=/dev/urandom of=/dev/mapper/wc bs=4k count=1 seek=500 oflag=direct conv=fsync status=none
+	[ "$status" -ne 0 ]
+	[ "$(wc_status_field wc 1)" -lt 0 ]
+	# further writes are refused while in error state
+	run dd if=/dev/zero of=/dev/mapper/wc bs=4k count=1 seek=600 oflag=direct status=none
+	[ "$status" -ne 0 ]
+	dmsetup remove wc || dmsetup remove --force wc
+	# cache back: everything acknowledged before the failure is still there
+	dmsetup suspend wcerr
+	dmsetup reload wcerr --table "0 $n linear $C 0"
+	dmsetup resume wcerr
+	wc_create wc $O /dev/mapper/wcerr 4096
+	[ "$(wc_status_field wc 1)" = 0 ]
+	dd if=/dev/mapper/wc of=/tmp/rb bs=4k count=64 iflag=direct status=none
+	cmp /tmp/pat /tmp/rb
+	dmsetup remove wc
+	dmsetup remove wcerr
+	wc_dmesg_clean
+}
