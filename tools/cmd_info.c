@@ -95,7 +95,10 @@ static struct json_object *status_json(struct wc_pair *p, int mapped, struct wc_
 	json_object_object_add(o, "settings", set);
 	if (!mapped)
 		return o;
-	json_object_object_add(o, "cleaner", json_object_new_boolean(tb->cleaner));
+	/* writecache does not show a cleaner set by message in its table */
+	json_object_object_add(o, "cleaner",
+			       json_object_new_boolean(tb->cleaner ||
+						       p->ot.state == WC_ST_SPLITTING));
 	json_object_object_add(o, "error", json_object_new_int64(st->error));
 	json_object_object_add(o, "total_blocks", json_object_new_int64(st->total_blocks));
 	json_object_object_add(o, "free_blocks", json_object_new_int64(st->free_blocks));
@@ -186,7 +189,7 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 		printf("  errors      none\n");
 	settings_str(&tb->set, set, sizeof(set));
 	printf("  settings    block_size=%llu %s%s\n", (unsigned long long)bs, set,
-	       tb->cleaner ? " cleaner" : "");
+	       tb->cleaner || p->ot.state == WC_ST_SPLITTING ? " cleaner" : "");
 }
 
 static int status_one(struct wc_opts *o, const char *vg, const char *lv,
