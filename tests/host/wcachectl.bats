@@ -169,3 +169,12 @@ as_nobody() {
 		grep -q "^\.B $n\$" "$man"
 	done
 }
+
+@test "every option in --help is documented in the man page" {
+	man="$TOP/man/wcachectl.8"
+	opts=$("$WC" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+	[ -n "$opts" ]
+	for o in $opts; do
+		grep -q -- "${o//-/\\\\-}" "$man" || { echo "missing in man: $o"; return 1; }
+	done
+}
