@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Packaging test (TAP), host-driven: `make deb`, lintian, one version
+# everywhere, `make install`/`make uninstall` into a DESTDIR (and the
+# installed DKMS source tree builds on its own), then in the VM
+# (tests/boot/packaging-guest.bats): dpkg -i both packages, DKMS builds and
+# installs the module for the guest kernel, modprobe and a wcache table work,
+# and a purge leaves nothing behind.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+VERSION=$(cat VERSION)
+tmp=$(mktemp -d /var/tmp/wcache-pkg.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {	# notok DESCRIPTION LOG|-
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ "$2" != - ] && [ -f "$2" ] && tail -n 30 "$2" | sed 's/^/# /'
+}
+check() {	# check DESCRIPTION LOG COMMAND...
+	local d=$1 log=$2
+	shift 2
+	if "$@" >>"$log" 2>&1; then ok "$d"; else notok "$d" "$log"; fi
+}
+echo "1..7"
+
+DKMS_DEB=build/dm-wcache-dkms_${VERSION}_all.deb
+TOOLS_DEB=build/wcachectl_${VERSION}_$(dpkg --print-architecture).deb
+
+# 1. both packages build
+if make deb >"$tmp/deb.log" 2>&1 && [ -f "$DKMS_DEB" ] && [ -f "$TOOLS_DEB" ]; then
+	ok "make deb builds $DKMS_DEB and $TOOLS_DEB"
+else
+	notok "make deb builds $DKMS_DEB and $TOOLS_DEB" "$tmp/deb.log"
+	echo "Bail out! no packages to test"
+	exit 1
+fi
+
+# 2. lintian: no errors (make deb fails on them too; here the tags are shown)
+lintian --fail-on error "$DKMS_DEB" "$TOOLS_DEB" >"$tmp/lintian.log" 2>&1
+rc=$?
+grep -E '^[EW]: ' "$tmp/lintian.log" | sed 's/^/# /'
+if [ "$rc" = 0 ] && ! grep -q '^E: ' "$tmp/lintian.log"; then
+	ok "lintian reports no errors"
+else
+	notok "lintian reports no errors" "$tmp/lintian.log"
+fi
+
+# 3. one version: package versions, dkms.conf, DKMS source dir, changelog,
+#    wcachectl --version from the package
+mkdir -p "$tmp/x"
+dpkg-deb -x "$DKMS_DEB" "$tmp/x" && dpkg-deb -x "$TOOLS_DEB" "$tmp/x"
+v_dkms=$(dpkg-deb -f "$DKMS_DEB" Version)
+v_tools=$(dpkg-deb -f "$TOOLS_DEB" Version)
+v_conf=$(sed -n 's/^PACKAGE_VERSION="\?\([^"]*\)"\?$/\1/p' \
+	"$tmp/x/usr/src/dm-wcache-$VERSION/dkms.conf" 2>/dev/null)
+v_src=$(cat "$tmp/x/usr/src/dm-wcache-$VERSION/VERSION" 2>/dev/null)
+v_chlog=$(zcat "$tmp/x/usr/share/doc/wcachectl/changelog.gz" 2>/dev/null |
+	sed -n '1s/^dm-wcache (\([^)]*\)).*/\1/p')
+v_bin=$("$tmp/x/usr/sbin/wcachectl" --version 2>&1)
+got="$v_dkms $v_tools $v_conf $v_src $v_chlog [$v_bin]"
+want="$VERSION $VERSION $VERSION $VERSION $VERSION [wcachectl $VERSION]"
+if [ "$got" = "$want" ]; then
+	ok "one version ($VERSION): packages, dkms.conf, DKMS source, changelog, wcachectl --version"
+else
+	notok "one version: want '$want', got '$got'" -
+fi
+
+# 4. the packages hold every file of the source directories, so files that
+#    other engineers add get shipped (listed here independently of the
+#    Makefile's wildcards)
+missing=""
+for f in kernel/*.c kernel/*.h kernel/Makefile; do
+	case "$f" in *.mod.c) continue ;; esac
+	[ -f "$tmp/x/usr/src/dm-wcache-$VERSION/${f#kernel/}" ] || missing="$missing $f"
+done
+for f in man/*.[1-8]; do
+	[ -f "$f" ] || continue
+	[ -f "$tmp/x/usr/share/man/man${f##*.}/${f#man/}.gz" ] || missing="$missing $f"
+done
+for f in udev/*.rules; do
+	[ -f "$f" ] || continue
+	[ -f "$tmp/x/lib/udev/rules.d/${f##*/}" ] || missing="$missing $f"
+done
+for f in udev/*.service systemd/*.service; do
+	[ -f "$f" ] || continue
+	[ -f "$tmp/x/lib/systemd/system/${f##*/}" ] || missing="$missing $f"
+done
+for f in lvm-profiles/*.profile; do
+	[ -f "$f" ] || continue
+	[ -f "$tmp/x/etc/lvm/profile/${f##*/}" ] || missing="$missing $f"
+done
+for f in completion/* bash-completion/* tools/*.bash tools/*.bash-completion; do
+	[ -f "$f" ] || continue
+	[ -f "$tmp/x/usr/share/bash-completion/completions/wcachectl" ] || missing="$missing $f"
+done
+if [ -z "$missing" ]; then
+	ok "the packages ship every kernel source, man page, udev rule, unit, profile and completion"
+else
+	notok "files not in the packages:$missing" -
+fi
+
+# 5. make install into a DESTDIR, with PREFIX; the DKMS source tree builds
+#    the module on its own against the host's kernel headers
+d=$tmp/root
+KDIR=$(ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+{
+	make install DESTDIR="$d" PREFIX=/usr/local &&
+	test -x "$d/usr/local/sbin/wcachectl" &&
+	test "$("$d/usr/local/sbin/wcachectl" --version)" = "wcachectl $VERSION" &&
+	test -f "$d/usr/local/share/man/man8/wcachectl.8" &&
+	grep -qx "PACKAGE_VERSION=\"$VERSION\"" "$d/usr/src/dm-wcache-$VERSION/dkms.conf" &&
+	cp -a "$d/usr/src/dm-wcache-$VERSION" "$tmp/modbuild" &&
+	make -C "$KDIR" M="$tmp/modbuild" modules &&
+	test "$(/sbin/modinfo -F version "$tmp/modbuild/dm-wcache.ko")" = "$VERSION"
+} >"$tmp/install.log" 2>&1
+if [ $? = 0 ]; then
+	ok "make install DESTDIR PREFIX=/usr/local; the installed DKMS source builds dm-wcache.ko $VERSION"
+else
+	notok "make install DESTDIR PREFIX=/usr/local; the installed DKMS source builds" "$tmp/install.log"
+fi
+
+# 6. make uninstall removes every file make install put there
+make uninstall DESTDIR="$d" PREFIX=/usr/local >"$tmp/uninstall.log" 2>&1
+left=$(find "$d" ! -type d 2>/dev/null)
+if [ $? = 0 ] && [ -z "$left" ] && [ -d "$d" ]; then
+	ok "make uninstall removes every installed file"
+else
+	echo "$left" | sed 's/^/# left: /'
+	notok "make uninstall removes every installed file" "$tmp/uninstall.log"
+fi
+
+# 7. in the VM: install, DKMS build, modprobe, wcache table, purge
+# (bats and dkms need /dev/fd for process substitution; the harness's
+# devtmpfs has none)
+tests/vm/run --mem 4096 --timeout 1500 -- sh -c \
+	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd; exec bats --tap tests/boot/packaging-guest.bats' \
+	>"$tmp/vm.log" 2>&1
+rc=$?
+sed -n 's/^\(ok\|not ok\) \([0-9]*\)/\1 \2/p; /^#/p' "$tmp/vm.log" | sed 's/^/# vm: /'
+vm_fail=$(grep -c '^not ok' "$tmp/vm.log")
+vm_ok=$(grep -c '^ok' "$tmp/vm.log")
+if [ "$rc" = 0 ] && [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ]; then
+	ok "in the VM: $vm_ok checks of dpkg -i, DKMS, modprobe, wcache table, purge passed"
+else
+	notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm.log"
+fi
+
+[ "$failed" = 0 ]
