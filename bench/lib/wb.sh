@@ -72,13 +72,21 @@ wb_trace_start() {
 	blktrace -k -d /dev/mapper/hdd >/dev/null 2>&1	# a trace left behind
 	(cd /run && exec blktrace -d /dev/mapper/hdd -o wbtrace -a queue -b 1024 -n 8 >/run/wbtrace.out 2>&1) &
 	WB_TRACE_PID=$!
-	sleep 1
+	# tracing has started once blktrace created its per-CPU output files
+	i=0
+	while [ ! -e /run/wbtrace.blktrace.0 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
 }
 
 wb_trace_stop() {
 	kill -INT "$WB_TRACE_PID" 2>/dev/null
 	wait "$WB_TRACE_PID" 2>/dev/null
-	grep -i -e error -e dropped -e fail /run/wbtrace.out >&2
+	grep -q 'Total:' /run/wbtrace.out || { echo "blktrace did not finish cleanly:" >&2; cat /run/wbtrace.out >&2; }
+	grep -i -e error -e fail /run/wbtrace.out >&2
+	grep 'Total:' /run/wbtrace.out | grep -v 'dropped 0' >&2
 	(cd /run && blkparse -q -i wbtrace -f '%a %d %S %n\n' 2>/dev/null) |
 		awk '$1 == "Q" && $2 ~ /W/ && $4 > 0 {
 			if (have) { d = $3 - end; if (d < 0) d = -d; dist += d }
