@@ -12,8 +12,6 @@ cd "${WCACHE_REPO:-.}" || exit 1
 
 SIZE=128M		# fio's working set (the article used a 10 GB cache)
 HDD_MB=6144 SSD_MB=6144	# RAM disks, allocated on write only
-FIO=(--bs=4k --ioengine=libaio --iodepth=32 --direct=1 --rw=randwrite
-	--time_based --runtime="$RT" --size="$SIZE" --randrepeat=0)
 mount_outdir || { echo "demo: cannot mount the output directory" >&2; exit 1; }
 export FIO_OUT=$OUT
 TSV=$OUT/demo.tsv
@@ -50,32 +48,35 @@ for s in lvm bare wc wx; do
 done
 udevadm settle
 
-run() {	# setup dev
-	local iops
-	iops=$(fio_iops "$1" "$2" "${FIO[@]}")
-	record "$1" "$iops" "$(table_of "$(readlink -f "$2")")"
+# Set up everything first, then measure round-robin: ROUNDS rounds of
+# RT/ROUNDS seconds per set-up, median reported, so that a change in the
+# (shared) host's load hits every set-up alike.
+ROUNDS=${ROUNDS:-3}
+SETUPS=() DEVS=()
+add() {	# setup dev
+	SETUPS+=("$1")
+	DEVS+=("$2")
 }
 
 # 1-2: the devices alone (LVs on the HDD PV and on the SSD PV)
-run hdd /dev/vg/hdd
-say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
-run ssd /dev/vg/ssd
+add hdd /dev/vg/hdd
+add ssd /dev/vg/ssd
 
 # 3: LVM's own writecache
 lvchange -q -an vg/fast_lvm
 if lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
-	run lvm-writecache /dev/vg/slow_lvm
+	add lvm-writecache /dev/vg/slow_lvm
 else
-	record lvm-writecache 0 "lvconvert failed: $(tail -n1 "$OUT/lvconvert.log")"
+	record lvm-writecache NA "lvconvert failed: $(tail -n1 "$OUT/lvconvert.log")"
 fi
 
 # 4: a hand-made dm-writecache table with default arguments
 bare_len=$(blockdev --getsz /dev/vg/slow_bare)
 if dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
 	udevadm settle
-	run dmsetup-writecache /dev/mapper/bare
+	add dmsetup-writecache /dev/mapper/bare
 else
-	record dmsetup-writecache 0 "dmsetup create failed"
+	record dmsetup-writecache NA "dmsetup create failed"
 fi
 
 # 5-6: wcachectl, with the in-kernel target and with ours
@@ -92,10 +93,28 @@ attach() {	# setup lv cachevol target
 		return
 	fi
 	udevadm settle
-	run "$1" "/dev/vg/$2"
+	add "$1" "/dev/vg/$2"
 }
 attach wcachectl-writecache slow_wc fast_wc writecache
 attach wcachectl-wcache slow_wx fast_wx wcache
+
+declare -A ALL
+rt=$(( (RT + ROUNDS - 1) / ROUNDS ))
+FIO=(--bs=4k --ioengine=libaio --iodepth=32 --direct=1 --rw=randwrite
+	--time_based --runtime="$rt" --size="$SIZE" --randrepeat=0)
+for r in $(seq 1 "$ROUNDS"); do
+	for i in "${!SETUPS[@]}"; do
+		v=$(fio_iops "${SETUPS[$i]}-$r" "${DEVS[$i]}" "${FIO[@]}")
+		ALL[$i]="${ALL[$i]:-} $v"
+		say "demo: round $r: ${SETUPS[$i]}: $v IOPS"
+	done
+done
+for i in "${!SETUPS[@]}"; do
+	med=$(echo ${ALL[$i]} | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	record "${SETUPS[$i]}" "$med" "$(table_of "$(readlink -f "${DEVS[$i]}")")"
+	say "      rounds:${ALL[$i]}"
+done
+say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
 
 say "demo: done"
 exit 0

@@ -67,7 +67,7 @@ if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF
 set terminal pngcairo size 900,500 font "sans,10"
 set output "$RES/demo.png"
-set title "fio 4k randwrite QD32, ${RT}s, in a TCG VM (HDD model + brd SSD)"
+set title "fio 4k randwrite QD32, median of 3 rounds (${RT}s in all per set-up), TCG VM: HDD model + brd SSD"
 set ylabel "IOPS (log scale)"
 set logscale y
 set yrange [10:*]
