@@ -54,6 +54,15 @@ flushes per fsync, fsync latency) and `bench/target-writeback.sh` (drain and
 sustained on null_blk, exact I/O counts) print their own figures.
 
 EOF
+	echo "## Ratios (dm-wcache / dm-writecache, same VM run, HDD-model origin)"
+	echo
+	for l in sustained drain ram; do
+		[ -s "$R/$l.log" ] || continue
+		grep -h '] ratio ' "$R/$l.log" | sed 's/^\[ *[0-9]*s\] ratio /- /' |
+			awk '{ i = index($0, ": "); rest = substr($0, i + 2); v = rest; sub(/ .*/, "", v)
+				print substr($0, 1, i + 1) "**" v "**" substr(rest, length(v) + 1) }'
+	done
+	echo
 	if [ -s "$R/demo.txt" ]; then
 		echo "## Demo (make demo)"
 		echo
