@@ -133,9 +133,14 @@ DEB_MAINT	:= dm-wcache developers <dm-wcache-devel@lists.example.org>
 deb: deps
 	rm -rf $(DEB_TOP) build/*.deb
 	mkdir -p $(DEB_SRC)
-	git ls-files -z --cached --others --exclude-standard | \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -f "$$f" ] && printf "%s\0" "$$f"; done' sh | \
-		tar --null -T - -cf - | tar -C $(DEB_SRC) -xf -
+		tar --null -T - -cf - | tar -C $(DEB_SRC) -xf -; \
+	else \
+		tar --exclude=./build --exclude='*.o' --exclude='*.ko' -cf - . | \
+		tar -C $(DEB_SRC) -xf - && $(MAKE) -C $(DEB_SRC)/tools clean; \
+	fi
 	rm -rf $(DEB_SRC)/debian $(DEB_SRC)/build
 	cp -a packaging/debian $(DEB_SRC)/debian
 	{ printf 'dm-wcache (%s) unstable; urgency=medium\n\n' '$(VERSION)'; \
