@@ -5,13 +5,14 @@
 #    in-kernel dm-writecache, dm-wcache (same devices, same arguments)
 #  - cache-device flushes per fsync and fsync latency at QD1 (cache device
 #    on null_blk with a volatile write cache, so flushes are real and counted)
-# Usage (host): bench/target-bench.sh [RUNTIME_SEC]
+# Usage (host): bench/target-bench.sh [RUNTIME_SEC [ROUNDS]]
 # Not a test: numbers under TCG move from run to run; only ratios matter.
 set -e
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 RT=${1:-10}
+REPS=${2:-3}
 if [ -z "$WCACHE_IN_VM" ]; then
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 1500 -- bash "$REPO/bench/target-bench.sh" "$RT"
+	exec "$REPO/tests/vm/run" --mem 3072 --timeout 2400 -- bash "$REPO/bench/target-bench.sh" "$RT" "$REPS"
 fi
 cd "$REPO"
 . tests/vm/target-lib.sh
@@ -52,14 +53,23 @@ mk() {	# name type origin cache
 
 echo "== burst: 4k randwrite QD32, ${RT}s, origin brd 512M, cache brd 256M"
 wc_brd 2 512
-declare -A R
-for t in linear writecache wcache; do
-	for j in 1 2; do
-		mk b $t /dev/ram0 /dev/ram1
-		R[$t,$j]=$(fio_iops /dev/mapper/b $j)
-		dmsetup remove b
-		echo "$t jobs=$j: ${R[$t,$j]} IOPS"
+# REPS interleaved rounds, median per configuration: host load moves TCG
+# numbers a lot, interleaving spreads it over all targets.
+declare -A R V
+for r in $(seq "$REPS"); do
+	for t in linear writecache wcache; do
+		for j in 1 2; do
+			mk b $t /dev/ram0 /dev/ram1
+			v=$(fio_iops /dev/mapper/b $j)
+			dmsetup remove b
+			V[$t,$j]="${V[$t,$j]} $v"
+			echo "round $r: $t jobs=$j: $v IOPS"
+		done
 	done
+done
+for k in "${!V[@]}"; do
+	R[$k]=$(echo ${V[$k]} | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	echo "median $k: ${R[$k]} IOPS (${V[$k]# })"
 done
 rmmod brd
 
