@@ -8,6 +8,9 @@
 
 PKGT=/run/wcache-pkgtest
 
+# progress with the guest's uptime on the TAP stream (slow steps under TCG)
+step() { echo "# [$(cut -d' ' -f1 /proc/uptime)s] $*" >&3; }
+
 setup_file() {
 	[ "${WCACHE_IN_VM:-}" = 1 ] || {
 		echo "run through tests/boot/packaging.sh (tests/vm/run)" >&2
@@ -20,8 +23,8 @@ setup() {
 	VERSION=$(cat VERSION)
 	K=$(uname -r)
 	ARCH=$(dpkg --print-architecture)
-	DKMS_DEB=$PWD/build/dm-wcache-dkms_${VERSION}_all.deb
-	TOOLS_DEB=$PWD/build/wcachectl_${VERSION}_${ARCH}.deb
+	DKMS_DEB=$PKGT/dm-wcache-dkms_${VERSION}_all.deb
+	TOOLS_DEB=$PKGT/wcachectl_${VERSION}_${ARCH}.deb
 	export DEBIAN_FRONTEND=noninteractive
 }
 
@@ -29,19 +32,30 @@ setup() {
 # regular files with their size, everything else by name.  The kernel's own
 # module tree is left out (DKMS only writes to updates/ and the index files).
 snapshot() {
-	find /usr/src /usr/sbin /usr/share/bash-completion /lib/udev/rules.d \
+	local d dirs=() f
+	# /usr/src: only its entries (kernel headers live there too); ours is
+	# one directory that must be gone as a whole
+	find /usr/src -maxdepth 1 -printf '- %p\n' | sort
+	for d in /usr/sbin /usr/share/bash-completion /lib/udev/rules.d \
 		/lib/systemd/system /etc /var/lib/dkms /var/lib/dpkg/info \
-		/var/lib/systemd /lib/modules/"$K" \
-		\( -path "/lib/modules/$K/kernel" -prune \) -o \
-		\( -type f -printf 'f %p %s\n' \) -o \( ! -type f -printf '- %p\n' \) \
-		2>/dev/null | sort
-	ls -d /usr/share/doc/wcachectl* /usr/share/doc/dm-wcache* \
-		/usr/share/man/man*/wcachectl* /usr/share/man/man*/dm-wcache* 2>/dev/null
+		/var/lib/systemd "/lib/modules/$K"; do
+		[ -d "$d" ] && dirs+=("$d")
+	done
+	find "${dirs[@]}" \( -path "/lib/modules/$K/kernel" -prune \) -o \
+		\( -type f -printf 'f %p %s\n' \) -o \( ! -type f -printf '- %p\n' \) |
+		sort
+	for f in /usr/share/doc/wcachectl* /usr/share/doc/dm-wcache* \
+		/usr/share/man/man*/wcachectl* /usr/share/man/man*/dm-wcache*; do
+		[ -e "$f" ] && echo "- $f"
+	done
+	return 0
 }
 
 @test "the packages to test exist (built on the host by make deb)" {
-	[ -f "$DKMS_DEB" ]
-	[ -f "$TOOLS_DEB" ]
+	# a copy, so that a rebuild on the host cannot change them under dpkg
+	cp "build/${DKMS_DEB##*/}" "build/${TOOLS_DEB##*/}" "$PKGT/"
+	dpkg-deb --info "$DKMS_DEB" >/dev/null
+	dpkg-deb --info "$TOOLS_DEB" >/dev/null
 }
 
 @test "guest set-up: no dm-wcache module before installation" {
@@ -62,8 +76,11 @@ snapshot() {
 		mountpoint -q "$d" || mount -t tmpfs -o size=1m,mode=755 none "$d"
 	done
 	# man-db's trigger rebuilds the man index over the whole 9p root
+	step "module subtrees hidden"
 	echo "man-db man-db/auto-update boolean false" | debconf-set-selections
+	step "debconf set"
 	depmod -a "$K"
+	step "depmod done"
 	run modinfo -n dm-wcache
 	[ "$status" -ne 0 ]
 	run modprobe -n dm-wcache
@@ -71,15 +88,18 @@ snapshot() {
 	! dpkg -s dm-wcache-dkms >/dev/null 2>&1
 	! dpkg -s wcachectl >/dev/null 2>&1
 	snapshot >"$PKGT/before"
+	step "snapshot taken"
 	[ -s "$PKGT/before" ]
 }
 
 @test "dpkg -i installs both packages; DKMS builds and installs the module for $(uname -r)" {
+	step "dpkg -i"
 	dpkg -i "$DKMS_DEB" "$TOOLS_DEB" >"$PKGT/install.log" 2>&1 || {
 		cat "$PKGT/install.log"
 		cat /var/lib/dkms/dm-wcache/"$VERSION"/build/make.log 2>/dev/null
 		false
 	}
+	step "dpkg -i done"
 	grep -E "Building (initial module )?for $K" "$PKGT/install.log"
 	[ "$(dpkg-query -W -f='${Status} ${Version}' dm-wcache-dkms)" = "install ok installed $VERSION" ]
 	[ "$(dpkg-query -W -f='${Status} ${Version}' wcachectl)" = "install ok installed $VERSION" ]
@@ -143,6 +163,7 @@ snapshot() {
 }
 
 @test "dpkg --purge removes the module, the DKMS tree and every file; nothing is left behind" {
+	step "dpkg --purge"
 	dpkg --purge wcachectl dm-wcache-dkms >"$PKGT/purge.log" 2>&1 || {
 		cat "$PKGT/purge.log"
 		false
@@ -155,6 +176,7 @@ snapshot() {
 	[ ! -e /var/lib/dkms/dm-wcache ]
 	[ ! -e "/usr/src/dm-wcache-$VERSION" ]
 	[ ! -e /usr/sbin/wcachectl ]
+	step "purged"
 	snapshot >"$PKGT/after"
 	# DKMS creates its own module-signing key on its first build: the dkms
 	# package's state, not ours

@@ -134,8 +134,8 @@ fi
 # 7. in the VM: install, DKMS build, modprobe, wcache table, purge
 # (bats and dkms need /dev/fd for process substitution; the harness's
 # devtmpfs has none)
-tests/vm/run --mem 4096 --timeout 1500 -- sh -c \
-	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd; exec bats --tap tests/boot/packaging-guest.bats' \
+tests/vm/run --mem 4096 --timeout 2400 -- sh -c \
+	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd; exec bats --tap --timing tests/boot/packaging-guest.bats' \
 	>"$tmp/vm.log" 2>&1
 rc=$?
 sed -n 's/^\(ok\|not ok\) \([0-9]*\)/\1 \2/p; /^#/p' "$tmp/vm.log" | sed 's/^/# vm: /'
@@ -144,7 +144,8 @@ vm_ok=$(grep -c '^ok' "$tmp/vm.log")
 if [ "$rc" = 0 ] && [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ]; then
 	ok "in the VM: $vm_ok checks of dpkg -i, DKMS, modprobe, wcache table, purge passed"
 else
-	notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm.log"
+	grep -v -E '^(ok|not ok|#)' "$tmp/vm.log" >"$tmp/vm-console.log"
+	notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm-console.log"
 fi
 
 [ "$failed" = 0 ]
