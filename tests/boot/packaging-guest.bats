@@ -59,23 +59,32 @@ snapshot() {
 }
 
 @test "guest set-up: no dm-wcache module before installation" {
-	# the harness installed the work tree's module as updates/dm-wcache.ko:
-	# take it away, so that only DKMS can provide the module
+	# the harness installed the work tree's module as updates/dm-wcache.ko
+	# (and made updates/): take it away, so that only DKMS can provide it
 	rm -f "/lib/modules/$K/updates/dm-wcache.ko"
+	rmdir "/lib/modules/$K/updates" 2>/dev/null || true
 	# process substitution in dkms needs /dev/fd (the harness's devtmpfs
 	# has none)
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 	# depmod (run by dkms install and remove) reads every module of the
 	# kernel: under TCG that takes minutes for Debian's ~4000 modules.
-	# Hide the subtrees nothing here needs behind empty tmpfs mounts (the
-	# guest's root is a throw-away overlay); dm-wcache needs dm-mod
-	# (drivers/md) and libcrc32c (lib, crypto), the test brd (drivers/block).
-	local d m=/lib/modules/$K/kernel
-	for d in "$m"/net "$m"/sound "$m"/drivers/*; do
-		case "${d##*/}" in md | block | virtio | nvdimm | char) continue ;; esac
-		mountpoint -q "$d" || mount -t tmpfs -o size=1m,mode=755 none "$d"
-	done
-	# man-db's trigger rebuilds the man index over the whole 9p root
+	# Show it only the subtrees needed here (the guest's root is a
+	# throw-away overlay): dm-wcache needs dm-mod (drivers/md) and libcrc32c
+	# (lib, crypto), the test brd (drivers/block).
+	local d m=/lib/modules/$K/kernel t=/run/wcache-kmods
+	if ! mountpoint -q "$m"; then
+		mkdir -p "$t"
+		mount -t tmpfs -o mode=755 none "$t"
+		for d in drivers/md drivers/block drivers/virtio drivers/nvdimm \
+			drivers/char lib crypto arch fs block mm virt; do
+			[ -d "$m/$d" ] || continue
+			mkdir -p "$t/$d"
+			mount --bind "$m/$d" "$t/$d"
+		done
+		mount --rbind "$t" "$m"
+	fi
+	[ -f "$m/drivers/md/dm-mod.ko" ]
+	[ ! -e "$m/sound" ]
 	step "module subtrees hidden"
 	echo "man-db man-db/auto-update boolean false" | debconf-set-selections
 	step "debconf set"
