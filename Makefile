@@ -10,15 +10,19 @@ KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | while read v; do \
 	[ -d /lib/modules/$$v/build ] && echo $$v; done | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all deps module tools check check-host check-vm demo bench sparse clean
+.PHONY: all deps module hddmodel tools check check-host check-vm demo bench sparse clean
 
-all: module tools
+all: module hddmodel tools
 
 deps:
 	@./scripts/install-deps.sh
 
 module: deps
 	$(MAKE) -C kernel KDIR=$(KDIR)
+
+# the HDD model target the demo, benchmarks and tests/vm/hddmodel.bats use
+hddmodel: deps
+	$(MAKE) -C bench/hddmodel KDIR=$(KDIR) module
 
 tools: deps
 	$(MAKE) -C tools
@@ -41,6 +45,7 @@ demo: all
 clean:
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean
 	-$(MAKE) -C tools clean
+	-$(MAKE) -C bench/hddmodel KDIR=$(KDIR) clean
 
 # ---------------------------------------------------------------------------
 # Installation and Debian packages (packaging/README.md)

@@ -134,7 +134,7 @@ fi
 # 7. in the VM: install, DKMS build, modprobe, wcache table, purge
 # (bats and dkms need /dev/fd for process substitution; the harness's
 # devtmpfs has none)
-tests/vm/run --mem 4096 --timeout 2400 -- sh -c \
+tests/vm/run --no-module --mem 4096 --timeout 2400 -- sh -c \
 	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd; exec bats --tap --timing tests/boot/packaging-guest.bats' \
 	>"$tmp/vm.log" 2>&1
 rc=$?

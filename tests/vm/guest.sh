@@ -19,24 +19,26 @@ mount_basics() {
 	mkdir -p /run/lock /run/lvm /run/udev
 	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config 2>/dev/null
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	# devtmpfs has no /dev/fd: bash process substitution (bats, dkms) needs it
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+	[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+	[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
+	# tests/vm/run --outdir: the host directory at the same path, writable
+	out=$(arg outdir)
+	if [ -n "$out" ] && ! mountpoint -q "$out"; then
+		mkdir -p "$out" 2>/dev/null
+		mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out "$out"
+	fi
 }
 
-# Make "modprobe dm-wcache" find the module built in the work tree.
+# Make "modprobe dm-wcache" (and the kernel's own request_module for the
+# wcache target) find the modules built in the work tree: tests/vm/run ran
+# depmod on the host and hands over the index with the modules.
 install_module() {
-	repo=$1
-	k=$(uname -r)
-	ko=$repo/kernel/dm-wcache.ko
-	[ -f "$ko" ] || return 0
-	mkdir -p "/lib/modules/$k/updates"
-	cp "$ko" "/lib/modules/$k/updates/dm-wcache.ko"
-	deps=""
-	for d in $(modinfo -F depends "$ko" | tr ',' ' '); do
-		p=$(modinfo -n "$d" 2>/dev/null | sed "s|^/lib/modules/$k/||")
-		[ -n "$p" ] && [ "${p#/}" = "$p" ] && deps="$deps $p"
-	done
-	# modprobe prefers the binary index; drop it so the text one is used
-	rm -f "/lib/modules/$k/modules.dep.bin"
-	echo "updates/dm-wcache.ko:$deps" >>"/lib/modules/$k/modules.dep"
+	idx=$(arg modidx)
+	[ -n "$idx" ] && [ -d "$idx" ] || return 0
+	cp -r "$idx"/. "/lib/modules/$(uname -r)/"
 }
 
 start_udev() {
@@ -51,7 +53,7 @@ BAD='(-+\[ cut here \]-+|WARNING: |BUG: |kernel BUG|Oops|Call Trace|general prot
 run_test() {
 	repo=$(arg repo)
 	cmd=$(arg cmd)
-	[ -n "${1:-}" ] || install_module "$repo"
+	[ -n "${1:-}" ] || install_module
 	[ "$(arg udev)" = 0 ] || start_udev
 	if [ -n "$(arg disks)" ]; then
 		modprobe virtio_blk
@@ -69,7 +71,6 @@ run_test() {
 		echo "WCACHE-VM-DMESG-BAD"
 		[ "$rc" = 0 ] && rc=125
 	fi
-	[ -n "$(arg dmesg)" ] && dmesg >"$(arg dmesg)" 2>/dev/null
 	echo
 	echo "WCACHE-VM-EXIT=$rc"
 }
@@ -79,7 +80,7 @@ case "${1:-}" in
 	# Called from the initramfs before switch_root: a oneshot unit runs the test.
 	self=$0
 	mount -t proc proc /proc
-	install_module "$(arg repo)"
+	install_module
 	cat >/etc/systemd/system/wcache-vm-test.service <<UNIT
 [Unit]
 Description=wcache VM test command
