@@ -264,9 +264,16 @@ attach_write_split() {
 	dmsetup reload $VG-fast --table "0 $sz error"
 	dmsetup resume $VG-fast
 	dd if=/dev/urandom of=/dev/$VG/slow bs=4k count=16 oflag=direct,sync status=none || true
-	sync
-	run "$WC" status $VG/slow --json
-	[ "$status" -eq 0 ]
+	# the failed writes are uncommitted: the next commit (a flush, or the
+	# autocommit timer, late on a loaded host) hits the failed device
+	local i
+	for i in $(seq 30); do
+		dd if=/dev/null of=/dev/$VG/slow conv=fsync status=none || true
+		run "$WC" status $VG/slow --json
+		[ "$status" -eq 0 ]
+		echo "$output" | jq -e '.error != 0' && break
+		sleep 1
+	done
 	echo "$output" | jq -e '.error != 0'
 	run "$WC" status $VG/slow
 	[[ "$output" == *"errors      error"* ]]
