@@ -544,8 +544,13 @@ int wc_alloc_state(struct wcache *wc)
 	unsigned int i;
 
 	wc->hash_bits = ilog2(nb);
-	wc->entries = kvcalloc(wc->n_blocks, sizeof(struct wc_entry), GFP_KERNEL);
-	wc->buckets = kvmalloc_array(nb, sizeof(u32), GFP_KERNEL);
+	/*
+	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power-of-two
+	 * number of pages (up to a third more than the 24 bytes per block),
+	 * vmalloc only to the next page.
+	 */
+	wc->entries = vcalloc(wc->n_blocks, sizeof(struct wc_entry));
+	wc->buckets = vmalloc_array(nb, sizeof(u32));
 	wc->dirty_bits = bitmap_zalloc(wc->md_sectors, GFP_KERNEL);
 	wc->written_bits = bitmap_zalloc(wc->md_sectors, GFP_KERNEL);
 	if (!wc->entries || !wc->buckets || !wc->dirty_bits || !wc->written_bits)
