@@ -78,3 +78,32 @@ power_on() {
 	[ "$status" = 0 ]
 	wc_dmesg_clean
 }
+
+@test "cache full: writers wait for writeback, and every fsync'd write survives a power cut" {
+	# 8 MiB of cache (about 1900 blocks after metadata) under 8192 blocks of
+	# random writes: the cache fills, writes wait on free space
+	O=$(wc_nullb pco 64 8)
+	C=$(wc_nullb pcc 8 8)
+	[ -b "$O" ] && [ -b "$C" ]
+	wc_zero_sb $C
+	rm -f /tmp/acked
+	wc_create wc $O $C 4096 high_watermark 100 low_watermark 99 autocommit_time 50
+	$STAMP write /dev/mapper/wc $NB /tmp/acked --iters 6000 --fsync-every 8 \
+		--tail 32 --seed 11
+	# the cache was full: writes waited for free blocks
+	[ "$(wc_status_field wc 12)" -gt 0 ]
+	cut_power
+	dmsetup remove wc || dmsetup remove --force wc
+	power_on
+	wc_create wc $O $C 4096
+	[ "$(wc_status_field wc 1)" = 0 ]
+	run $STAMP check /dev/mapper/wc $NB /tmp/acked
+	echo "$output"
+	[ "$status" = 0 ]
+	dmsetup message wc 0 writeback
+	dmsetup remove wc
+	run $STAMP check $O $NB /tmp/acked
+	echo "$output"
+	[ "$status" = 0 ]
+	wc_dmesg_clean
+}
