@@ -31,7 +31,7 @@ tally() {
 	f=$(grep -Ec '^not ok [0-9]+' "$log")
 	while read -r np nf; do
 		p=$((p + np)); f=$((f + nf))
-	done < <(sed -nE 's/^([A-Za-z-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log")
+	done < <(sed -nE 's/^([A-Za-z_-]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$log")
 	# a suite that failed without reporting a failed test still fails
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
