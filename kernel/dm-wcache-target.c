@@ -14,6 +14,7 @@
 #include <linux/bio.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/hash.h>
 #include <linux/xxhash.h>
 #include <linux/highmem.h>
 
@@ -166,7 +167,7 @@ static void wcache_free(struct wcache *wc)
 	kvfree(wc->wb_cand);
 	free_page((unsigned long)wc->sb_buf);
 	free_percpu(wc->stats);
-	free_percpu(wc->streams);
+	kfree(wc->streams);
 	if (wc->cache)
 		dm_put_device(ti, wc->cache);
 	if (wc->origin)
@@ -273,7 +274,7 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	wc->cbuf = vmalloc(WC_COMMIT_BUF_SECTORS * WCACHE_SECTOR_SIZE);
 	wc->sb_buf = (void *)get_zeroed_page(GFP_KERNEL);
 	wc->stats = alloc_percpu(struct wc_stats);
-	wc->streams = alloc_percpu(struct wc_seq_stream);
+	wc->streams = kcalloc(WC_SEQ_SLOTS, sizeof(*wc->streams), GFP_KERNEL);
 	wc->wq = alloc_workqueue("dm-wcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!wc->cbuf || !wc->sb_buf || !wc->stats || !wc->streams || !wc->wq)
 		goto bad;
@@ -390,22 +391,27 @@ static bool wc_is_cached(struct wcache *wc, u64 oblock)
 	return r;
 }
 
+/*
+ * Sequential stream detection for sequential_cutoff.  A small table of
+ * streams, each filed under the sector where it ends: a write that starts
+ * where a stream ended continues it, wherever it was submitted from (the
+ * submitting task moves between CPUs; per-CPU state lost the stream then).
+ * Lockless: a race only makes the heuristic less exact.
+ */
 static bool wc_seq_bypass(struct wcache *wc, struct bio *bio)
 {
-	struct wc_seq_stream *st;
-	bool r;
+	sector_t start = bio->bi_iter.bi_sector, end = bio_end_sector(bio);
+	struct wc_seq_stream *prev = &wc->streams[hash_64(start, WC_SEQ_BITS)];
+	struct wc_seq_stream *next = &wc->streams[hash_64(end, WC_SEQ_BITS)];
+	u64 bytes = bio->bi_iter.bi_size;
 
 	if (!wc->a.seq_cutoff)
 		return false;
-	st = get_cpu_ptr(wc->streams);
-	if (bio->bi_iter.bi_sector == st->next)
-		st->bytes += bio->bi_iter.bi_size;
-	else
-		st->bytes = bio->bi_iter.bi_size;
-	st->next = bio_end_sector(bio);
-	r = st->bytes > wc->a.seq_cutoff;
-	put_cpu_ptr(wc->streams);
-	return r;
+	if (start && READ_ONCE(prev->next) == start)
+		bytes += READ_ONCE(prev->bytes);
+	WRITE_ONCE(next->bytes, bytes);
+	WRITE_ONCE(next->next, end);
+	return bytes > wc->a.seq_cutoff;
 }
 
 static int wc_map_flush(struct wcache *wc, struct bio *bio)

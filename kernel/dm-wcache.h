@@ -24,6 +24,8 @@
 #define WC_MAX_SHARDS		32	/* free-list shards */
 #define WC_COMMIT_BUF_SECTORS	2048	/* 1 MiB commit/load buffer */
 #define WC_CT_RING		64
+#define WC_SEQ_BITS		6	/* sequential stream slots: 64 */
+#define WC_SEQ_SLOTS		(1U << WC_SEQ_BITS)
 
 struct wc_cand {
 	u64 oblock;
@@ -216,7 +218,7 @@ struct wcache {
 	struct workqueue_struct *wq;
 	struct dm_io_client *io;
 	struct wc_stats __percpu *stats;
-	struct wc_seq_stream __percpu *streams;
+	struct wc_seq_stream *streams;	/* WC_SEQ_SLOTS, by end sector */
 	struct mutex msg_lock;
 };
 
