@@ -16,6 +16,7 @@ if [ "${1:-}" = --run ]; then
 	bench/sustained.sh 40
 	bench/drain.sh
 	bench/ram.sh
+	bench/sequential.sh
 fi
 
 section() {	# title log [grep pattern for the summary]
@@ -56,7 +57,7 @@ sustained on null_blk, exact I/O counts) print their own figures.
 EOF
 	echo "## Ratios (dm-wcache / dm-writecache, same VM run, HDD-model origin)"
 	echo
-	for l in sustained drain ram; do
+	for l in sustained drain ram sequential; do
 		[ -s "$R/$l.log" ] || continue
 		grep -h '] ratio ' "$R/$l.log" | sed 's/^\[ *[0-9]*s\] ratio /- /' |
 			awk '{ i = index($0, ": "); rest = substr($0, i + 2); v = rest; sub(/ .*/, "", v)
@@ -78,6 +79,7 @@ EOF
 	section "Sustained 4k randwrite, working set 8x the cache (HDD-model origin)" "$R/sustained.log"
 	section "Drain time and origin seek distance per written-back block (HDD-model origin)" "$R/drain.log"
 	section "RAM per cached block" "$R/ram.log"
+	section "Sequential 1 MiB writes (sequential_cutoff; HDD-model origin)" "$R/sequential.log"
 	section "HDD model calibration" "$R/hddmodel-calibrate.log"
 } >"$REPO/bench/RESULTS.md"
 echo "wrote bench/RESULTS.md"
