@@ -119,7 +119,7 @@ static int find(struct wc_pair *p)
 
 int wc_pair_reload(struct wc_pair *p)
 {
-	int r;
+	int r, i, n;
 
 	wc_pair_free(p);
 	r = wc_lvm_lvs(p->vg, &p->lvs, &p->nlvs);
@@ -127,6 +127,11 @@ int wc_pair_reload(struct wc_pair *p)
 		return wc_err(r, "volume group %s not found", p->vg);
 	if (r)
 		return wc_err(r, "cannot list the LVs of %s: %s", p->vg, wc_lvm_error());
+	/* a pairing never reaches outside its VG: drop anything else reported */
+	for (i = n = 0; i < p->nlvs; i++)
+		if (!strcmp(p->lvs[i].vg, p->vg))
+			p->lvs[n++] = p->lvs[i];
+	p->nlvs = n;
 	return find(p);
 }
 
@@ -162,12 +167,40 @@ int wc_pair_set_state(struct wc_pair *p, enum wc_state s)
 	return 0;
 }
 
+/*
+ * Mark an LV of a pairing as hidden before activating it: udev's
+ * 12-wcache-hide.rules then keeps filesystem probing, /dev/disk/by-* links
+ * and systemd away from it (the origin carries the same filesystem UUID as
+ * the cached device).
+ */
+void wc_pair_hide(struct wc_pair *p, struct wc_lv *l, int hide)
+{
+	char name[WC_DM_NAME_MAX], path[WC_PATH_MAX];
+	int fd;
+
+	if (wc_dm_lv_name(p->vg, l->name, name, sizeof(name)))
+		return;
+	snprintf(path, sizeof(path), WC_HIDE_DIR "/%s", name);
+	if (!hide) {
+		unlink(path);
+		return;
+	}
+	mkdir("/run/wcachectl", 0755);
+	mkdir(WC_HIDE_DIR, 0755);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		wc_debug("cannot create %s: %s", path, strerror(errno));
+	else
+		close(fd);
+}
+
 static int activate(struct wc_pair *p, struct wc_lv *l)
 {
 	int r;
 
 	if (l->active)
 		return 0;
+	wc_pair_hide(p, l, 1);
 	r = wc_lvm_run("lvchange -ay -K %s/%s", p->vg, l->name);
 	if (r)
 		return wc_err(r, "cannot activate %s/%s: %s", p->vg, l->name, wc_lvm_error());
