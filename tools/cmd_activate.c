@@ -234,8 +234,9 @@ out:
 }
 
 /*
- * Boot: every pairing of @vg. With --wait, pairings whose LVs are still
- * missing or partial are waited for (their PVs may still be appearing).
+ * Boot: every pairing of @vg. With --wait, pairings whose LVs are partial
+ * (on a PV that is missing) are waited for: the PV may still be appearing.
+ * An LV that is not in the VG's metadata at all will not appear.
  */
 static int activate_vg(struct wc_opts *o)
 {
@@ -260,7 +261,7 @@ static int activate_vg(struct wc_opts *o)
 		}
 		waiting = 0;
 		for (i = 0; i < n; i++)
-			if (pairs[i].state == WC_VP_NO_CACHE || pairs[i].state == WC_VP_PARTIAL)
+			if (pairs[i].state == WC_VP_PARTIAL)	/* a PV may still appear */
 				waiting++;
 		if (!waiting || time(NULL) >= deadline)
 			break;
