@@ -18,6 +18,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 REPO=$PWD
 CYCLES=${WCACHE_ACTIVATION_CYCLES:-2}
+# WCACHE_SOAK=1: the soak's 10 cycles (tests/soak/activation-soak.sh)
+[ "${WCACHE_SOAK:-0}" = 1 ] && [ -z "${WCACHE_ACTIVATION_CYCLES:-}" ] && CYCLES=10
 TARGET=${WCACHE_ACTIVATION_TARGET:-wcache}
 RUN=tests/vm/run
 GUEST=tests/boot/activation-guest.bash
