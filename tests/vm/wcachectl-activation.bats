@@ -102,9 +102,10 @@ kname() { basename "$(readlink -f "$1")"; }
 	[ "$(lv_field slow lv_tags)" = "" ]
 	[[ "$(dmsetup table $VG-slow)" == *linear* ]]
 	[ ! -e /run/wcachectl/failed/$VG-slow ]
-	# the origin is an ordinary LV again: udev probes it
+	# the origin is an ordinary LV again, not hidden from udev and systemd
+	# (its filesystem may well be gone: mkfs wrote through the lost cache)
 	udevadm settle
-	udevadm info -q property /dev/mapper/$VG-slow | grep -q '^ID_FS_UUID='
+	udevadm info -q property /dev/mapper/$VG-slow | grep -qx SYSTEMD_READY=1
 }
 
 @test "metadata the kernel refuses (origin_uuid mismatch): inactive with the kernel's reason; --force formats the cache again" {
