@@ -72,6 +72,10 @@ dirty() { "$WC" status $VG/slow --json 2>/dev/null | jq -r '.dirty_blocks // "?"
 
 powercut() {
 	diag "dirty blocks in the cache at the power cut: $(dirty)"
+	# the harness's marker, given time to leave the serial port before the
+	# reset (the data that must survive was fsync'd: the delay changes nothing)
+	echo "WCACHE-VM-POWERCUT" >/dev/console
+	sleep 1
 	"$REPO/tests/vm/powercut"
 }
 
