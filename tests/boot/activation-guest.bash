@@ -178,7 +178,6 @@ verify)
 		bash -c "systemctl is-failed -q wcache-activate@evilvg.service && ! dmsetup info evilvg-slow >/dev/null 2>&1"
 	journalctl -b -u wcache-activate@$VG.service -u wcache-activate@evilvg.service -o cat --no-pager |
 		head -n 12 | while read -r l; do diag "journal: $l"; done
-	systemd-analyze blame --no-pager 2>/dev/null | head -n 6 | while read -r l; do diag "blame: $l"; done
 	check "generation $gen written with fsync" write_gen "$gen"
 	powercut
 	;;
