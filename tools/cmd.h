@@ -23,6 +23,7 @@ struct wc_opts {
 	int uncache;
 	int has_lv;
 	double interval;		/* split progress interval, seconds */
+	unsigned int wait;		/* activate VG: seconds to wait for missing PVs */
 };
 
 int cmd_attach(struct wc_opts *o);
@@ -32,5 +33,9 @@ int cmd_status(struct wc_opts *o);
 int cmd_list(struct wc_opts *o);
 int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
+
+/* cmd_activate.c: why VG/LV could not be activated (for status) */
+void wc_activation_note(const char *vg, const char *lv, const char *msg);
+int wc_activation_failure(const char *vg, const char *lv, char *buf, size_t len);
 
 #endif /* WC_CMD_H */

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "pair.h"
+#include "vgscan.h"
 
 /* names of the origins of all pairings in all VGs */
 struct origin_ref {
@@ -93,8 +94,18 @@ static struct json_object *status_json(struct wc_pair *p, int mapped, struct wc_
 		if (s->mask & (1u << k))
 			json_object_object_add(set, wc_keys[k].name, json_object_new_int64(s->val[k]));
 	json_object_object_add(o, "settings", set);
-	if (!mapped)
+	if (!mapped) {
+		char why[WC_ERR_MAX];
+
+		json_object_object_add(o, "cachevol_missing", json_object_new_boolean(!p->cache));
+		json_object_object_add(o, "partial",
+				       json_object_new_boolean((p->cache && wc_lv_partial(p->cache)) ||
+							       wc_lv_partial(p->origin)));
+		json_object_object_add(o, "activation_error",
+				       wc_activation_failure(p->vg, p->lv, why, sizeof(why)) ?
+				       json_object_new_string(why) : NULL);
 		return o;
+	}
 	/* writecache does not show a cleaner set by message in its table */
 	json_object_object_add(o, "cleaner",
 			       json_object_new_boolean(tb->cleaner ||
@@ -138,8 +149,20 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 	       wc_state_name(p->ot.state), wc_target_name(p->ot.target), p->vg,
 	       p->cache ? p->cache->name : "(missing)", p->vg, p->origin->name);
 	if (!mapped) {
+		char why[WC_ERR_MAX];
+
 		settings_str(&p->ot.set, set, sizeof(set));
 		printf("  mapping     not loaded (wcachectl activate %s/%s)\n", p->vg, p->lv);
+		if (!p->cache)
+			printf("  problem     the cachevol (LV uuid %s) is missing; the origin stays inactive. Restore it, or 'wcachectl activate --force %s/%s' gives up the data only the cache held\n",
+			       p->ot.cachevol_uuid, p->vg, p->lv);
+		else if (wc_lv_partial(p->cache) || wc_lv_partial(p->origin))
+			printf("  problem     the %s %s/%s is on a missing physical volume; the origin stays inactive. Connect the disk and run 'wcachectl activate %s/%s'\n",
+			       wc_lv_partial(p->cache) ? "cachevol" : "origin", p->vg,
+			       wc_lv_partial(p->cache) ? p->cache->name : p->origin->name,
+			       p->vg, p->lv);
+		if (wc_activation_failure(p->vg, p->lv, why, sizeof(why)))
+			printf("  activation  failed: %s\n", why);
 		printf("  settings    block_size=%llu %s (recorded)\n", (unsigned long long)bs, set);
 		return;
 	}
@@ -295,50 +318,6 @@ int cmd_list(struct wc_opts *o)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 	json_object_put(arr);
 	free(refs);
-	return r;
-}
-
-int cmd_activate(struct wc_opts *o)
-{
-	struct wc_pair p;
-	int r;
-
-	r = wc_lock();
-	if (r)
-		return r;
-	r = wc_pair_load(o->vg, o->lv, &p);
-	if (r)
-		goto out;
-	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
-		goto out;
-	}
-	if (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))
-		p.ot.state = WC_ST_ATTACHING;	/* not renamed: attach stopped early */
-	switch (p.ot.state) {
-	case WC_ST_ATTACHING:
-		r = wc_err(WC_EREFUSED, "the attach of %s/%s did not finish; run attach again, or split to roll it back",
-			   o->vg, o->lv);
-		goto out;
-	case WC_ST_DETACHED:
-		r = wc_err(WC_EREFUSED, "the split of %s/%s did not finish; run 'wcachectl split %s/%s'",
-			   o->vg, o->lv, o->vg, o->lv);
-		goto out;
-	default:
-		break;
-	}
-	if (!p.cache) {
-		r = wc_err(WC_EREFUSED, "the cachevol of %s/%s (uuid %s) is missing; the origin stays inactive. 'wcachectl split %s/%s --force' gives up the cached data",
-			   o->vg, o->lv, p.ot.cachevol_uuid, o->vg, o->lv);
-		goto out;
-	}
-	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
-	if (!r && p.ot.state == WC_ST_WIPED)
-		r = wc_pair_set_state(&p, WC_ST_ATTACHED);
-	if (!r)
-		printf("%s/%s is active (/dev/%s/%s)\n", o->vg, o->lv, o->vg, o->lv);
-out:
-	wc_pair_free(&p);
 	return r;
 }
 

@@ -168,6 +168,10 @@ static int restore(struct wc_opts *o, struct wc_pair *p)
 	char args[4096];
 	int r;
 
+	/* restored LVs are ordinary again: udev may probe them */
+	wc_pair_hide(p, p->origin, 0);
+	if (p->cache)
+		wc_pair_hide(p, p->cache, 0);
 	if (p->cache && o->uncache) {
 		r = wc_lvm_run("lvremove -f %s/%s", p->vg, p->cache->name);
 		if (r)

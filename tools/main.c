@@ -28,6 +28,7 @@ enum {
 	O_PROFILE = 0x100,
 	O_UNCACHE,
 	O_INTERVAL,
+	O_WAIT,
 };
 
 /* which options each subcommand takes */
@@ -39,6 +40,7 @@ enum {
 #define F_JSON		(1u << 5)
 #define F_UNCACHE	(1u << 6)
 #define F_INTERVAL	(1u << 7)
+#define F_WAIT		(1u << 8)
 
 #define LV_REQUIRED	1
 #define LV_OPTIONAL	2
@@ -71,9 +73,9 @@ static const struct wc_cmd cmds[] = {
 	{ "list", cmd_list, F_JSON, LV_NONE, 1,
 	  "list [--json]",
 	  "list the cached LVs of all VGs" },
-	{ "activate", cmd_activate, F_FORCE, LV_REQUIRED, 1,
-	  "activate VG/LV [--force]",
-	  "activate origin and cachevol and load the cache mapping" },
+	{ "activate", cmd_activate, F_FORCE | F_WAIT, LV_REQUIRED, 1,
+	  "activate VG/LV [--force] | activate VG [--wait SEC]",
+	  "activate origin and cachevol and load the cache mapping (VG: every cached LV of VG, as at boot)" },
 	{ "deactivate", cmd_deactivate, 0, LV_REQUIRED, 1,
 	  "deactivate VG/LV",
 	  "remove the cache mapping and deactivate origin and cachevol" },
@@ -103,6 +105,7 @@ static void usage(FILE *f)
 		   "  -f, --force           allow an operation that loses data or needs much RAM\n"
 		   "      --uncache         split: also remove the cachevol LV\n"
 		   "      --interval SEC    split: progress update interval (default 1)\n"
+		   "      --wait SEC        activate VG: wait for missing PVs (default 0)\n"
 		   "  -j, --json            machine-readable output\n"
 		   "  -v, --verbose         print every LVM and device-mapper step\n"
 		   "  -h, --help            this help\n"
@@ -160,6 +163,7 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "uncache", no_argument, NULL, O_UNCACHE },
 		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "wait", required_argument, NULL, O_WAIT },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -203,6 +207,9 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 			break;
 		case O_INTERVAL:
 			need = F_INTERVAL;
+			break;
+		case O_WAIT:
+			need = F_WAIT;
 			break;
 		case O_VERBOSE:
 			wc_verbose++;
@@ -265,6 +272,11 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 				return bad(c, "invalid interval '%s' (1 to 3600 seconds)", optarg);
 			o.interval = v;
 			break;
+		case O_WAIT:
+			if (wc_parse_u64(optarg, 0, 3600, &v))
+				return bad(c, "invalid wait '%s' (0 to 3600 seconds)", optarg);
+			o.wait = v;
+			break;
 		}
 	}
 	argc -= optind;
@@ -274,9 +286,16 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 	if (argc == 1) {
 		if (c->lv == LV_NONE)
 			return bad(c, "unexpected argument '%s'", argv[0]);
-		if (wc_split_vglv(argv[0], o.vg, o.lv))
-			return bad(c, "'%s' is not VG/LV", argv[0]);
-		o.has_lv = 1;
+		if (c->fn == cmd_activate && !strchr(argv[0], '/')) {
+			/* activate VG: every pairing of the VG (the boot unit) */
+			if (!wc_valid_name(argv[0]))
+				return bad(c, "'%s' is not a VG name", argv[0]);
+			wc_strlcpy(o.vg, argv[0], sizeof(o.vg));
+		} else {
+			if (wc_split_vglv(argv[0], o.vg, o.lv))
+				return bad(c, "'%s' is not VG/LV", argv[0]);
+			o.has_lv = 1;
+		}
 	} else if (c->lv == LV_REQUIRED) {
 		return bad(c, "%s needs VG/LV", c->name);
 	}

@@ -119,7 +119,7 @@ static int find(struct wc_pair *p)
 
 int wc_pair_reload(struct wc_pair *p)
 {
-	int r;
+	int r, i, n;
 
 	wc_pair_free(p);
 	r = wc_lvm_lvs(p->vg, &p->lvs, &p->nlvs);
@@ -127,6 +127,11 @@ int wc_pair_reload(struct wc_pair *p)
 		return wc_err(r, "volume group %s not found", p->vg);
 	if (r)
 		return wc_err(r, "cannot list the LVs of %s: %s", p->vg, wc_lvm_error());
+	/* a pairing never reaches outside its VG: drop anything else reported */
+	for (i = n = 0; i < p->nlvs; i++)
+		if (!strcmp(p->lvs[i].vg, p->vg))
+			p->lvs[n++] = p->lvs[i];
+	p->nlvs = n;
 	return find(p);
 }
 
@@ -162,12 +167,63 @@ int wc_pair_set_state(struct wc_pair *p, enum wc_state s)
 	return 0;
 }
 
+/*
+ * Mark an LV of a pairing as hidden before activating it: udev's
+ * 12-wcache-hide.rules then keeps filesystem probing, /dev/disk/by-* links
+ * and systemd away from it (the origin carries the same filesystem UUID as
+ * the cached device).
+ */
+int wc_pair_hide(struct wc_pair *p, struct wc_lv *l, int hide)
+{
+	char name[WC_DM_NAME_MAX], path[WC_PATH_MAX];
+	int fd;
+
+	if (wc_dm_lv_name(p->vg, l->name, name, sizeof(name)))
+		return 0;
+	snprintf(path, sizeof(path), WC_HIDE_DIR "/%s", name);
+	if (!hide) {
+		unlink(path);
+		return 0;
+	}
+	if (!access(path, F_OK))
+		return 0;
+	mkdir("/run/wcachectl", 0755);
+	mkdir(WC_HIDE_DIR, 0755);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		wc_debug("cannot create %s: %s", path, strerror(errno));
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/* an LV that was active before it was hidden: let udev look at it again */
+static void retrigger(struct wc_pair *p, struct wc_lv *l)
+{
+	char name[WC_DM_NAME_MAX], path[WC_PATH_MAX];
+	struct wc_dm_info info;
+	int fd;
+
+	if (wc_dm_lv_name(p->vg, l->name, name, sizeof(name)) || wc_dm_info(name, &info) ||
+	    !info.exists)
+		return;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", info.major, info.minor);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "change", 6) != 6)
+		wc_debug("cannot write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 static int activate(struct wc_pair *p, struct wc_lv *l)
 {
 	int r;
 
 	if (l->active)
 		return 0;
+	wc_pair_hide(p, l, 1);
 	r = wc_lvm_run("lvchange -ay -K %s/%s", p->vg, l->name);
 	if (r)
 		return wc_err(r, "cannot activate %s/%s: %s", p->vg, l->name, wc_lvm_error());
@@ -296,7 +352,7 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 	char target[32], params[4096];
 	uint64_t sectors;
 	uint32_t ver[3];
-	int r;
+	int r, was_active[2], hidden[2];
 
 	r = wc_pair_mapped(p, NULL, NULL);
 	if (r < 0)
@@ -311,9 +367,19 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 	if (!wc_dm_target_present(wc_target_name(p->ot.target), ver))
 		return wc_err(WC_ENOTARGET, "the kernel has no %s target (module dm-%s not available)",
 			      wc_target_name(p->ot.target), wc_target_name(p->ot.target));
+	if (!p->cache)
+		return wc_err(WC_EREFUSED, "the cachevol of %s/%s is missing", p->vg, p->lv);
+	was_active[0] = p->origin->active;
+	was_active[1] = p->cache->active;
+	hidden[0] = wc_pair_hide(p, p->origin, 1);
+	hidden[1] = wc_pair_hide(p, p->cache, 1);
 	r = wc_pair_activate_lvs(p);
 	if (r)
 		return r;
+	if (hidden[0] && was_active[0])
+		retrigger(p, p->origin);
+	if (hidden[1] && was_active[1])
+		retrigger(p, p->cache);
 	r = wc_pair_table(p, cleaner, target, sizeof(target), params, sizeof(params), &sectors);
 	if (r)
 		return r;

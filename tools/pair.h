@@ -43,6 +43,13 @@ struct wc_lv *wc_find_lv_uuid(struct wc_pair *p, const char *uuid);
 /* change the origin's state tag (one metadata commit) */
 int wc_pair_set_state(struct wc_pair *p, enum wc_state s);
 
+/* udev marker files: LVs of a pairing that udev hides (12-wcache-hide.rules) */
+#define WC_HIDE_DIR		"/run/wcachectl/hide"
+/* why the last activation of VG-LV failed (one line), for wcachectl status */
+#define WC_FAIL_DIR		"/run/wcachectl/failed"
+/* create (1 when newly created) or remove the marker of @l */
+int wc_pair_hide(struct wc_pair *p, struct wc_lv *l, int hide);
+
 /* activate origin and cachevol (ignoring activation skip) */
 int wc_pair_activate_lvs(struct wc_pair *p);
 

@@ -37,6 +37,8 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static char last_error[WC_ERR_MAX];
+
 int wc_err(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -44,7 +46,15 @@ int wc_err(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
 	return code;
+}
+
+const char *wc_last_error(void)
+{
+	return last_error;
 }
 
 void wc_warn(const char *fmt, ...)

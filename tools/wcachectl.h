@@ -50,6 +50,8 @@ extern int wc_verbose;
 
 /* print "wcachectl: <msg>" on stderr and return @code */
 int wc_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* the text of the last wc_err() message ("" when none) */
+const char *wc_last_error(void);
 void wc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -171,11 +171,71 @@ static void test_roundtrip(void)
 	CHECK(!wc_valid_lvm_uuid("aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaa/"));
 }
 
+/* hostile tag lists, as a foreign disk could carry them */
+static void test_hostile(void)
+{
+	static char big[70000];
+	char buf[4096];
+	struct wc_tags t;
+	int i, off;
+
+	/* values with path, shell and control characters */
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=slow;rm") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=slow\n") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=sl ow") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=.") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=..") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=\xc3\xa9") == WC_ETAGS);
+	CHECK(parse_mod("wcache.name=slow", "wcache.name=/dev/sda") == WC_ETAGS);
+	CHECK(parse_mod("wcache.cachevol=" CUUID,
+			"wcache.cachevol=y4fD6v/Yts0-QI8G-XV1V-IIwN-okjs-AI0gYm") == WC_ETAGS);
+	CHECK(parse_mod("wcache.cachevol=" CUUID, "wcache.cachevol=" CUUID "-") == WC_ETAGS);
+	CHECK(parse_mod("wcache.cachevol=" CUUID, "wcache.cachevol=vg/" CUUID) == WC_ETAGS);
+	/* numbers: overflow, signs, spaces, hex */
+	CHECK(parse_mod("wcache.bs=4096", "wcache.bs=18446744073709551616") == WC_ETAGS);
+	CHECK(parse_mod("wcache.bs=4096", "wcache.bs= 4096") == WC_ETAGS);
+	CHECK(parse_mod("wcache.bs=4096", "wcache.bs=4096 ") == WC_ETAGS);
+	CHECK(parse_mod("wcache.bs=4096", "wcache.bs=0x1000") == WC_ETAGS);
+	CHECK(parse_mod("wcache.bs=4096", "wcache.bs=+4096") == WC_ETAGS);
+	CHECK(parse_mod("wcache.set.high_watermark=80",
+			"wcache.set.high_watermark=99999999999999999999999") == WC_ETAGS);
+	/* a name of exactly LVM's limit is fine, one more is not */
+	memset(buf, 'a', 127);
+	buf[127] = '\0';
+	{
+		char tag[4200], tag2[4200];
+
+		snprintf(tag, sizeof(tag), "wcache.name=%s", buf);
+		CHECK(parse_mod("wcache.name=slow", tag) == 0);
+		snprintf(tag2, sizeof(tag2), "wcache.name=%sb", buf);
+		CHECK(parse_mod("wcache.name=slow", tag2) == WC_ETAGS);
+	}
+	/* an over-long wcache tag, too many tags, a huge list */
+	off = snprintf(buf, sizeof(buf), "wcache.name=");
+	memset(buf + off, 'x', 300);
+	buf[off + 300] = '\0';
+	CHECK(parse(buf, &t) == WC_ETAGS);
+	off = 0;
+	for (i = 0; i < 300; i++)
+		off += snprintf(big + off, sizeof(big) - off, "t%d,", i);
+	snprintf(big + off, sizeof(big) - off, "%s", origin_tags);
+	CHECK(parse(big, &t) == WC_ETAGS);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(parse(big, &t) == WC_ETAGS);
+	/* empty elements and lone commas are not tags */
+	CHECK(parse(",,,", &t) == 0 && t.role == WC_ROLE_NONE);
+	/* '=' in the key, empty key */
+	CHECK(parse("wcache.=1", &t) == WC_ETAGS);
+	CHECK(parse_mod("wcache.mode=s", "wcache.mode=s=s") == WC_ETAGS);
+}
+
 int main(void)
 {
 	test_origin();
 	test_origin_bad();
 	test_cachevol();
 	test_roundtrip();
+	test_hostile();
 	return unit_done("test_tags");
 }

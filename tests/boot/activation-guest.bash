@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of tests/boot/activation.sh (runs inside the VM as root).
+#   activation-guest.bash setup OUT TARGET   (plain boot, udevd): VG wcvg on
+#       vda (origin) + vdb (cachevol), attach, mkfs, generation 1, power cut;
+#       VG evilvg on vdc with hostile tags naming wcvg's LVs
+#   activation-guest.bash verify OUT GEN     (systemd boot): the mapping came
+#       back by itself, fstab mounted it by UUID, generations 1..GEN-1
+#       verify; write generation GEN, power cut
+#   activation-guest.bash missing OUT        (systemd boot without vdb): the
+#       origin stays inactive and the journal and status say why
+# Results are "WCT ok - ..." / "WCT not ok - ..." lines on the console.
+export LVM_SUPPRESS_FD_WARNINGS=1
+mode=$1 OUT=$2
+REPO=${WCACHE_REPO:-$PWD}
+WC=$REPO/tools/wcachectl
+VG=wcvg
+MNT=/mnt/wc
+
+say() { echo "WCT $*" >/dev/console; echo "WCT $*"; }
+ok() { say "ok - $1"; }
+notok() { say "not ok - $1"; shift; for l in "$@"; do say "# $l"; done; }
+check() {	# check DESCRIPTION COMMAND...
+	local d=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$d"; else notok "$d" "$(echo "$out" | tail -n 8 | tr '\n' '|')"; fi
+}
+diag() { say "# $*"; }
+
+# the dm device (dm-N) a path resolves to
+kname() { basename "$(readlink -f "$1")"; }
+dm_uuid() { cat "/sys/block/$1/dm/uuid" 2>/dev/null; }
+
+install_rules() {	# for the plain (non-systemd) setup boot
+	local f
+	mkdir -p /etc/udev/rules.d
+	for f in "$REPO"/udev/*.rules; do
+		sed "s|/usr/sbin/wcachectl|$WC|g" "$f" >"/etc/udev/rules.d/${f##*/}"
+	done
+	udevadm control --reload
+}
+
+# generation G: files written and fsync'd, then their checksums on the host
+write_gen() {
+	local g=$1 i d=$MNT/gen$1
+	mkdir -p "$d"
+	for i in $(seq 1 12); do
+		dd if=/dev/urandom of="$d/f$i" bs=64k count=$((i * 3)) conv=fsync status=none || return 1
+	done
+	# an in-place overwrite of a file every generation rewrites
+	dd if=/dev/urandom of=$MNT/shared bs=64k count=32 conv=fsync,notrunc status=none || return 1
+	sync -f $MNT/shared "$d" $MNT
+	(cd $MNT && sha256sum "gen$g"/f* shared) >"$OUT/gen$g.sha.tmp" &&
+		mv "$OUT/gen$g.sha.tmp" "$OUT/gen$g.sha"
+	# the previous generations' lists no longer hold for "shared"
+}
+
+verify_gens() {	# every generation up to $1: its own files; "shared" of the last
+	local g last=$1 rc=0
+	for g in $(seq 1 "$last"); do
+		[ -f "$OUT/gen$g.sha" ] || { echo "no gen$g.sha"; return 1; }
+		if [ "$g" = "$last" ]; then
+			(cd $MNT && sha256sum --quiet -c "$OUT/gen$g.sha") || rc=1
+		else
+			(cd $MNT && grep -v ' shared$' "$OUT/gen$g.sha" | sha256sum --quiet -c -) || rc=1
+		fi
+	done
+	return $rc
+}
+
+dirty() { "$WC" status $VG/slow --json 2>/dev/null | jq -r '.dirty_blocks // "?"'; }
+
+powercut() {
+	diag "dirty blocks in the cache at the power cut: $(dirty)"
+	# the harness's marker, given time to leave the serial port before the
+	# reset (the data that must survive was fsync'd: the delay changes nothing)
+	echo "WCACHE-VM-POWERCUT" >/dev/console
+	sleep 1
+	"$REPO/tests/vm/powercut"
+}
+
+# the hostile VG: LVs whose tags point at wcvg's LVs
+evil_vg() {
+	local fast_uuid hex=0123456789abcdef0123456789abcdef
+	pvcreate -q -y /dev/vdc >/dev/null && vgcreate -q evilvg /dev/vdc >/dev/null || return 1
+	lvcreate -q -y -W y -n slow_wco -L 8M evilvg >/dev/null || return 1
+	lvcreate -q -y -W y -n x_wco -L 8M evilvg >/dev/null || return 1
+	fast_uuid=$(lvs --noheadings -o lv_uuid $VG/fast | tr -d ' ')
+	# complete origin tags, the cachevol named by the uuid of wcvg/fast
+	lvchange -q --addtag wcache.v=1 --addtag wcache.name=slow \
+		--addtag "wcache.cachevol=$fast_uuid" --addtag wcache.uuid=$hex \
+		--addtag wcache.state=attached --addtag wcache.target=wcache \
+		--addtag wcache.mode=s --addtag wcache.bs=4096 --addtag wcache.skip=0 \
+		evilvg/slow_wco >/dev/null || return 1
+	# a name that is a path into wcvg
+	lvchange -q --addtag wcache.v=1 --addtag wcache.name=wcvg/slow \
+		--addtag "wcache.cachevol=$fast_uuid" --addtag wcache.uuid=$hex \
+		--addtag wcache.state=attached --addtag wcache.target=wcache \
+		--addtag wcache.mode=s --addtag wcache.bs=4096 --addtag wcache.skip=0 \
+		evilvg/x_wco >/dev/null || return 1
+	vgchange -q -an evilvg >/dev/null
+}
+
+# wcvg as it is now: LV names, attributes and tags
+wcvg_state() { lvs --noheadings -o lv_name,lv_attr,lv_tags $VG | sed 's/^ *//' | sort; }
+
+evil_checks() {
+	local before after out rc
+	before=$(wcvg_state)
+	out=$("$WC" activate evilvg 2>&1)
+	rc=$?
+	after=$(wcvg_state)
+	check "activate of a VG whose tags name another VG's LV fails" test "$rc" -ne 0
+	check "... and says the cachevol is not in that VG" \
+		grep -q "is missing from volume group evilvg" <<<"$out"
+	check "... and refuses the tag that is a path into another VG" \
+		grep -q "x_wco: ignoring its cache tags" <<<"$out"
+	check "... and changed nothing in wcvg" test "$before" = "$after"
+	check "... and loaded no mapping for evilvg" bash -c '! dmsetup info evilvg-slow >/dev/null 2>&1'
+	diag "$(echo "$out" | tr '\n' '|')"
+}
+
+# the cached device, the links and the hidden origin
+device_checks() {
+	local fsuuid=$1 k ko
+	k=$(kname /dev/mapper/$VG-slow)
+	check "/dev/$VG/slow is the cache mapping (DM uuid WCACHE-)" \
+		bash -c "[ \"\$(basename \$(readlink -f /dev/$VG/slow))\" = $k ] && grep -q '^WCACHE-' /sys/block/$k/dm/uuid"
+	check "/dev/disk/by-uuid/<fs uuid> is the cache mapping, not the bare origin" \
+		test "$(kname "/dev/disk/by-uuid/$fsuuid")" = "$k"
+	ko=$(kname /dev/mapper/$VG-slow_wco)
+	check "the origin is hidden from udev's disk rules and systemd" \
+		bash -c "udevadm info -q property /dev/$ko | grep -qx SYSTEMD_READY=0 && ! udevadm info -q property /dev/$ko | grep -q '^ID_FS_UUID='"
+	check "no /dev/disk/by-* link leads to the origin" \
+		bash -c "! find /dev/disk -type l -exec readlink -f {} \\; | grep -qx /dev/$ko"
+}
+
+case $mode in
+setup)
+	TARGET=$3
+	modprobe dm-wcache 2>/dev/null
+	install_rules
+	pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb >/dev/null
+	lvcreate -q -y -W y -n slow -L 400M $VG /dev/vda >/dev/null &&
+		lvcreate -q -y -W y -n fast -L 96M $VG /dev/vdb >/dev/null
+	check "attach $VG/slow --cachevol fast --target $TARGET" \
+		"$WC" attach $VG/slow --cachevol fast --yes --target "$TARGET"
+	check "mkfs.ext4 on /dev/$VG/slow" mkfs.ext4 -q -F /dev/$VG/slow
+	udevadm settle
+	fsuuid=$(blkid -s UUID -o value /dev/$VG/slow)
+	echo "$fsuuid" >"$OUT/fsuuid"
+	device_checks "$fsuuid"
+	check "origin and cachevol carry LVM's activation skip flag" \
+		bash -c "lvs --noheadings --binary -o lv_name,lv_skip_activation $VG | grep -E 'slow_wco +1' && lvs --noheadings --binary -o lv_name,lv_skip_activation $VG | grep -E ' fast +1'"
+	mkdir -p $MNT
+	mount /dev/$VG/slow $MNT && check "generation 1 written with fsync" write_gen 1
+	evil_vg || notok "create the hostile VG evilvg"
+	evil_checks
+	sync -f "$OUT/gen1.sha" 2>/dev/null
+	powercut
+	;;
+verify)
+	gen=$3
+	fsuuid=$(cat "$OUT/fsuuid")
+	# nothing here activates anything: systemd did (fstab: UUID=... /mnt/wc)
+	check "wcache-activate@$VG.service succeeded" systemctl is-active -q "wcache-activate@$VG.service"
+	check "/mnt/wc was mounted at boot from fstab (by UUID)" findmnt -n $MNT
+	check "... from the cache mapping" \
+		test "$(kname "$(findmnt -n -o SOURCE $MNT)")" = "$(kname /dev/mapper/$VG-slow)"
+	ta=$(systemctl show -P ExecMainExitTimestampMonotonic "wcache-activate@$VG.service")
+	tm=$(systemctl show -P ActiveEnterTimestampMonotonic mnt-wc.mount)
+	check "... after wcache-activate@$VG.service finished" test "${ta:-0}" -gt 0 -a "${tm:-0}" -ge "${ta:-0}"
+	device_checks "$fsuuid"
+	check "all data fsync'd before the power cut verifies (generations 1-$((gen - 1)))" \
+		verify_gens $((gen - 1))
+	# (evilvg's plain LVs are LVM's to autoactivate: they carry no skip flag)
+	check "the hostile evilvg's unit failed and loaded no cache mapping" \
+		bash -c "systemctl is-failed -q wcache-activate@evilvg.service && ! dmsetup info evilvg-slow >/dev/null 2>&1"
+	journalctl -b -u wcache-activate@$VG.service -u wcache-activate@evilvg.service -o cat --no-pager |
+		head -n 12 | while read -r l; do diag "journal: $l"; done
+	check "generation $gen written with fsync" write_gen "$gen"
+	powercut
+	;;
+missing)
+	fsuuid=$(cat "$OUT/fsuuid")
+	# the unit waits WCACHE_ACTIVATE_WAIT s for the missing PV, then fails
+	for i in $(seq 1 120); do
+		st=$(systemctl show -P ActiveState "wcache-activate@$VG.service")
+		[ "$st" = failed ] || [ "$st" = active ] && break
+		sleep 1
+	done
+	check "wcache-activate@$VG.service failed (state $st)" test "$st" = failed
+	check "the origin stays inactive" bash -c "! dmsetup info $VG-slow_wco >/dev/null 2>&1"
+	check "no cache mapping, no /dev/$VG/slow" \
+		bash -c "! dmsetup info $VG-slow >/dev/null 2>&1 && [ ! -e /dev/$VG/slow ]"
+	check "nothing has the filesystem's by-uuid link, nothing is mounted" \
+		bash -c "[ ! -e /dev/disk/by-uuid/$fsuuid ] && ! findmnt -n $MNT"
+	j=$(journalctl -b -u "wcache-activate@$VG.service" -o cat --no-pager)
+	check "the journal says why (cachevol on a missing PV) and what to do" \
+		bash -c 'grep -q "missing physical volume" <<<"$1" && grep -q "stays inactive" <<<"$1"' _ "$j"
+	echo "$j" | head -n 5 | while read -r l; do diag "journal: $l"; done
+	s=$("$WC" status $VG/slow 2>&1)
+	check "wcachectl status says why and how to recover" \
+		bash -c 'grep -q "problem .*missing physical volume" <<<"$1" && grep -q "activation  failed:" <<<"$1" && grep -q "wcachectl activate" <<<"$1"' _ "$s"
+	echo "$s" | while read -r l; do diag "status: $l"; done
+	check "status --json reports it" \
+		bash -c "'$WC' status $VG/slow --json | jq -e '.partial == true and .active == false and (.activation_error | test(\"missing\"))'"
+	;;
+esac
+exit 0
