@@ -32,5 +32,7 @@ int cmd_status(struct wc_opts *o);
 int cmd_list(struct wc_opts *o);
 int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
+int cmd_tune(struct wc_opts *o);
+int cmd_profile(struct wc_opts *o);
 
 #endif /* WC_CMD_H */
