@@ -42,9 +42,9 @@ const struct wc_key_info wc_keys[WC_NKEYS] = {
 			     "between the watermarks, pause writeback this long after user I/O" },
 	[WC_K_SEQ_CUTOFF] = { "sequential_cutoff", 0, 1ULL << 40, WCACHE_ONLY, "bytes", 0, OWN,
 			      "sequential streams longer than this bypass the cache (0 off)" },
-	[WC_K_CLEANER]	 = { "cleaner", 0, 1, WC_TALL, "0|1", WC_KF_FLAG | WC_KF_MSG_ON, WCS,
+	[WC_K_CLEANER]	 = { "cleaner", 0, 1, WC_TALL, "(flag)", WC_KF_FLAG | WC_KF_MSG_ON, WCS,
 			     "1: write everything back, new writes go to the origin" },
-	[WC_K_FLUSH_ON_SUSPEND] = { "flush_on_suspend", 0, 1, WCACHE_ONLY, "0|1",
+	[WC_K_FLUSH_ON_SUSPEND] = { "flush_on_suspend", 0, 1, WCACHE_ONLY, "(flag)",
 				    WC_KF_FLAG | WC_KF_MSG_ON, OWN,
 				    "1: write everything back on every suspend" },
 };
