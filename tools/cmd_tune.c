@@ -77,7 +77,7 @@ static uint32_t recorded_diff(const struct wc_settings *a, const struct wc_setti
 }
 
 static void describe(const struct wc_settings *from, const struct wc_settings *to,
-		     uint32_t changed, char *buf, size_t len)
+		     enum wc_target t, uint32_t changed, char *buf, size_t len)
 {
 	size_t off = 0;
 	int k;
@@ -90,6 +90,8 @@ static void describe(const struct wc_settings *from, const struct wc_settings *t
 			continue;
 		if (from->mask & (1u << k))
 			snprintf(a, sizeof(a), "%llu", (unsigned long long)from->val[k]);
+		else if (wc_key_implicit_zero(k, t))
+			snprintf(a, sizeof(a), "%s", "0");
 		else
 			snprintf(a, sizeof(a), "%s", "(default)");
 		off += snprintf(buf + off, len - off, "%s%s %s -> %llu", off ? ", " : "",
@@ -172,7 +174,7 @@ int cmd_tune(struct wc_opts *o)
 	if (mapped)
 		m = wc_tune_method(&tb.set, &want, p.ot.target, &live_changed);
 
-	describe(mapped ? &tb.set : &p.ot.set, &want, tag_changed | live_changed,
+	describe(mapped ? &tb.set : &p.ot.set, &want, p.ot.target, tag_changed | live_changed,
 		 what, sizeof(what));
 	if (!tag_changed && m == WC_TUNE_NONE) {
 		printf("%s/%s: nothing to change\n", o->vg, o->lv);

@@ -108,3 +108,17 @@ bad_profile() {
 	run "$WC" profile ../etc/passwd
 	[ "$status" -eq 2 ]
 }
+
+@test "wcache-profiles(5) states each shipped profile's values" {
+	man="$TOP/man/wcache-profiles.5"
+	for f in "$TOP"/lvm-profiles/*.profile; do
+		p=$(basename "$f" .profile)
+		# the paragraph after ".B wcache\-NAME" up to the next .TP
+		para=$(awk -v h=".B ${p//-/\\\\-}" '$0 == h { on = 1; next } on && /^\.(TP|SH)/ { exit } on' "$man")
+		[ -n "$para" ] || { echo "no paragraph for $p"; return 1; }
+		while read -r k v; do
+			[[ "$para" == *"$k $v"* ]] || { echo "$p: man page lacks '$k $v'"; return 1; }
+		done < <(lvmconfig --metadataprofile "$p" allocation/cache_settings |
+			sed -nE 's/^[[:space:]]*([a-z_]+)=([0-9]+)$/\1 \2/p')
+	done
+}
