@@ -45,11 +45,12 @@ check_pattern() {
 	cmp -n $((32 << 20)) /var/tmp/wc/pattern /dev/$VG/slow
 }
 
-# fio writes 4k blocks at random into [64M, 128M) and verifies each batch
+# fio writes 4k blocks at random into [64M, 128M) (at most 1000 IOPS, so
+# the tunes are not starved of CPU under TCG) and verifies each batch
 # of 256 right after writing it (crc32c headers), until stopped
 start_fio() {
 	fio --name=tune --filename=/dev/$VG/slow --offset=64M --size=64M --bs=4k \
-		--rw=randwrite --ioengine=libaio --iodepth=8 --direct=1 \
+		--rw=randwrite --ioengine=libaio --iodepth=4 --direct=1 --rate_iops=1000 \
 		--verify=crc32c --verify_backlog=256 --verify_fatal=1 \
 		--time_based --runtime=900 --output-format=json \
 		--output=/var/tmp/wc/fio.json >/var/tmp/wc/fio.log 2>&1 &
@@ -271,4 +272,29 @@ profile_keys() {
 	check_live high_watermark 90
 	check_live max_age 3600000
 	check_live writeback_jobs 4096
+}
+
+@test "tune killed after each of its steps: running it again finishes the change" {
+	run "$WC" attach $VG/slow --cachevol fast --target wcache --yes
+	[ "$status" -eq 0 ]
+	write_pattern
+	local n hw=60
+	for n in 1 2; do
+		hw=$((hw + 5))
+		# step 1: the tags are recorded (the new table waits inactive);
+		# step 2: the tables are swapped
+		WCACHECTL_KILL_AFTER=$n run "$WC" tune $VG/slow high_watermark=$hw
+		[ "$status" -eq 137 ]
+		[[ "$(lv_field slow_wco lv_tags)" == *wcache.set.high_watermark=$hw* ]]
+		run "$WC" tune $VG/slow high_watermark=$hw
+		echo "$output"
+		[ "$status" -eq 0 ]
+		if [ "$n" = 1 ]; then
+			[[ "$output" == *"table reloaded"* ]]
+		else
+			[[ "$output" == *"nothing to change"* ]]
+		fi
+		check_live high_watermark $hw
+	done
+	check_pattern
 }
