@@ -245,20 +245,9 @@ int wc_dm_clear(const char *name)
 int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
 		 const char *params)
 {
-	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
-	int ok;
+	int r = wc_dm_load(name, sectors, target, params);
 
-	if (!dmt)
-		return -ENOMEM;
-	wc_debug("dm reload %s: 0 %llu %s %s", name, (unsigned long long)sectors,
-		 target, params);
-	ok = add_target(dmt, sectors, target, params) && dm_task_run(dmt);
-	dm_task_destroy(dmt);
-	if (!ok)
-		return -EIO;
-	if (simple(DM_DEVICE_SUSPEND, name, 1))
-		return -EIO;
-	return simple(DM_DEVICE_RESUME, name, 1);
+	return r ? r : wc_dm_swap(name);
 }
 
 int wc_dm_remove(const char *name)
