@@ -289,7 +289,7 @@ profile_keys() {
 	run "$WC" attach $VG/slow --cachevol fast --target wcache --yes
 	[ "$status" -eq 0 ]
 	write_pattern
-	local n hw=60
+	local n hw=80
 	for n in 1 2; do
 		hw=$((hw + 5))
 		# step 1: the tags are recorded (the new table waits inactive);
