@@ -33,6 +33,8 @@ int cmd_status(struct wc_opts *o);
 int cmd_list(struct wc_opts *o);
 int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
+int cmd_tune(struct wc_opts *o);
+int cmd_profile(struct wc_opts *o);
 
 /* cmd_activate.c: why VG/LV could not be activated (for status) */
 void wc_activation_note(const char *vg, const char *lv, const char *msg);

@@ -26,6 +26,7 @@
 #include "pair.h"
 #include "policy.h"
 #include "probe.h"
+#include "profile.h"
 
 #define WIPE_BYTES	(1ULL << 20)
 
@@ -144,6 +145,18 @@ static int prepare(struct wc_opts *o, struct wc_pair *p, struct wc_lv **cvp,
 	r = choose_target(o->target, &gx->g.target);
 	if (r)
 		return r;
+	if (o->profile) {
+		struct wc_profile pr;
+
+		r = wc_profile_load(o->profile, gx->g.target, &pr);
+		if (r)
+			return r;
+		if (pr.ignored)
+			wc_info("profile %s: ignoring the wcache-only settings for target %s",
+				o->profile, wc_target_name(gx->g.target));
+		gx->g.profile = pr.s;
+		gx->g.profile_name = o->profile;
+	}
 
 	r = lv_activate(p, ol, &gx->activated_o);
 	if (!r)
@@ -492,8 +505,6 @@ int cmd_attach(struct wc_opts *o)
 	struct geo_ctx gx;
 	int r;
 
-	if (o->profile)
-		return wc_err(WC_EUSAGE, "--profile is not supported yet");
 	r = wc_lock();
 	if (r)
 		return r;

@@ -211,8 +211,9 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 	else
 		printf("  errors      none\n");
 	settings_str(&tb->set, set, sizeof(set));
+	/* a cleaner set by message is not in the table of writecache */
 	printf("  settings    block_size=%llu %s%s\n", (unsigned long long)bs, set,
-	       tb->cleaner || p->ot.state == WC_ST_SPLITTING ? " cleaner" : "");
+	       !tb->cleaner && p->ot.state == WC_ST_SPLITTING ? " cleaner" : "");
 }
 
 static int status_one(struct wc_opts *o, const char *vg, const char *lv,

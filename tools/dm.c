@@ -203,23 +203,51 @@ static int simple(int type, const char *name, int flush)
 	return ok ? 0 : -EIO;
 }
 
-int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
-		 const char *params)
+int wc_dm_load(const char *name, uint64_t sectors, const char *target,
+	       const char *params)
 {
 	struct dm_task *dmt = task(DM_DEVICE_RELOAD, name);
 	int ok;
 
 	if (!dmt)
 		return -ENOMEM;
-	wc_debug("dm reload %s: 0 %llu %s %s", name, (unsigned long long)sectors,
+	wc_debug("dm load %s: 0 %llu %s %s", name, (unsigned long long)sectors,
 		 target, params);
 	ok = add_target(dmt, sectors, target, params) && dm_task_run(dmt);
 	dm_task_destroy(dmt);
-	if (!ok)
-		return -EIO;
-	if (simple(DM_DEVICE_SUSPEND, name, 1))
-		return -EIO;
-	return simple(DM_DEVICE_RESUME, name, 1);
+	return ok ? 0 : -EIO;
+}
+
+int wc_dm_swap(const char *name)
+{
+	int r;
+
+	wc_debug("dm suspend+resume %s", name);
+	r = simple(DM_DEVICE_SUSPEND, name, 1);
+	if (r)
+		return r;
+	r = simple(DM_DEVICE_RESUME, name, 1);
+	if (r) {
+		/* never leave the device suspended: I/O would hang */
+		wc_warn("resume of %s failed; trying again", name);
+		r = simple(DM_DEVICE_RESUME, name, 1);
+	}
+	if (!r)
+		wc_step_done("dm swap");
+	return r;
+}
+
+int wc_dm_clear(const char *name)
+{
+	return simple(DM_DEVICE_CLEAR, name, 1);
+}
+
+int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
+		 const char *params)
+{
+	int r = wc_dm_load(name, sectors, target, params);
+
+	return r ? r : wc_dm_swap(name);
 }
 
 int wc_dm_remove(const char *name)
@@ -338,4 +366,59 @@ int wc_dm_lv_name(const char *vg, const char *lv, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return 0;
+}
+
+/*
+ * LVM configuration text is parsed with libdevmapper's dm_config, the
+ * parser LVM itself uses for lvm.conf and profiles.
+ */
+static const char *cfg_value(const struct dm_config_value *v, char *buf, size_t len)
+{
+	if (!v || v->next)
+		return NULL;		/* an array */
+	switch (v->type) {
+	case DM_CFG_INT:
+		snprintf(buf, len, "%lld", (long long)v->v.i);
+		return buf;
+	case DM_CFG_STRING:
+		return v->v.str;
+	default:
+		return NULL;		/* float or empty array */
+	}
+}
+
+int wc_dm_config_walk(const char *text, const char *path,
+		      int (*fn)(const char *section, const char *key, const char *val,
+				void *arg),
+		      void *arg, char *err, size_t errlen)
+{
+	struct dm_config_tree *cft;
+	const struct dm_config_node *top, *cn, *kn;
+	char vbuf[32];
+	int r = 0;
+
+	cft = dm_config_from_string(text);
+	if (!cft) {
+		snprintf(err, errlen, "cannot parse the configuration text");
+		return -EINVAL;
+	}
+	top = dm_config_find_node(cft->root, path);
+	if (!top || top->v) {
+		snprintf(err, errlen, "no section %s", path);
+		r = -ENOENT;
+		goto out;
+	}
+	for (cn = top->child; cn && !r; cn = cn->sib) {
+		if (cn->v) {
+			/* a value directly in @path */
+			r = fn(NULL, cn->key, cfg_value(cn->v, vbuf, sizeof(vbuf)), arg);
+			continue;
+		}
+		for (kn = cn->child; kn && !r; kn = kn->sib)
+			r = fn(cn->key, kn->key, kn->v ? cfg_value(kn->v, vbuf, sizeof(vbuf)) : NULL,
+			       arg);
+	}
+out:
+	dm_config_destroy(cft);
+	return r;
 }

@@ -37,6 +37,17 @@ int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
 int wc_dm_reload(const char *name, uint64_t sectors, const char *target,
 		 const char *params);
 
+/*
+ * The same in steps: load the inactive table (the target's constructor
+ * checks it, the live table keeps running), then swap it in (suspend with
+ * flush: in-flight I/O completes, new I/O waits; resume). wc_dm_clear()
+ * drops an inactive table that is not wanted.
+ */
+int wc_dm_load(const char *name, uint64_t sectors, const char *target,
+	       const char *params);
+int wc_dm_swap(const char *name);
+int wc_dm_clear(const char *name);
+
 int wc_dm_remove(const char *name);
 
 /* first target's type and parameters of the live table or its status */
@@ -54,5 +65,17 @@ int wc_dm_list(const char *uuid_prefix,
 
 /* "VG-LV" with '-' doubled as LVM names DM devices */
 int wc_dm_lv_name(const char *vg, const char *lv, char *buf, size_t len);
+
+/*
+ * Parse LVM configuration text (lvm.conf syntax) with libdevmapper's
+ * dm_config and call @fn(section, key, value) for every key of every
+ * subsection of @path ("cache_settings"): section NULL for a key directly
+ * in @path, value NULL for a subsection, an array or a float. Stops at the
+ * first non-zero @fn result and returns it; -EINVAL/-ENOENT with @err.
+ */
+int wc_dm_config_walk(const char *text, const char *path,
+		      int (*fn)(const char *section, const char *key, const char *val,
+				void *arg),
+		      void *arg, char *err, size_t errlen);
 
 #endif /* WC_DM_H */

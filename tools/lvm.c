@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lvm.h"
 #include "wcachectl.h"
@@ -22,6 +23,8 @@ static char last_error[WC_ERR_MAX];
 static char *cap;
 static size_t cap_len, cap_size;
 static int capturing;
+#define CAP_REPORT	1	/* JSON report lines only */
+#define CAP_ALL		2	/* every line lvm prints (lvmconfig) */
 
 static void cap_add(const char *s)
 {
@@ -74,6 +77,10 @@ static void log_fn(int level, const char *file, int line, int dm_errno,
 			fprintf(stderr, "wcachectl: lvm: %s\n", message);
 		return;
 	}
+	if (level == LVM2_LOG_PRINT && capturing == CAP_ALL) {
+		cap_add(message);
+		return;
+	}
 	if (level == LVM2_LOG_PRINT && capturing && is_report_line(message)) {
 		cap_add(message);
 		return;
@@ -87,6 +94,9 @@ int wc_lvm_init(void)
 	if (handle)
 		return 0;
 	setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1);
+	/* a command profile from the environment would sit above the metadata
+	 * profile that wc_lvm_profile() prints */
+	unsetenv("LVM_COMMAND_PROFILE");
 	lvm2_log_fn(log_fn);
 	handle = lvm2_init();
 	if (!handle)
@@ -255,7 +265,7 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
 	cap_len = 0;
 	if (cap)
 		cap[0] = '\0';
-	capturing = 1;
+	capturing = CAP_REPORT;
 	r = wc_lvm_run("lvs -a --reportformat json --binary --units b --nosuffix "
 		       "-o " LVS_FIELDS " %s", vg ? vg : "");
 	capturing = 0;
@@ -269,4 +279,108 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
 		return WC_ELVM;
 	}
 	return 0;
+}
+
+/*
+ * Run "lvmconfig --file TMP ARGS" and read what it wrote into @buf
+ * (lvmconfig writes its output to stdout directly, not through the log
+ * function, so it goes through a private temporary file).
+ */
+static int lvmconfig(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int lvmconfig(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[] = "/tmp/wcachectl-lvmconfig.XXXXXX", args[1024];
+	va_list ap;
+	size_t n;
+	FILE *f;
+	int fd, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (n >= sizeof(args)) {
+		wc_strlcpy(last_error, "lvmconfig arguments too long", sizeof(last_error));
+		return WC_ELVM;
+	}
+	fd = mkstemp(path);
+	if (fd < 0) {
+		snprintf(last_error, sizeof(last_error), "cannot create %s: %s", path,
+			 strerror(errno));
+		return WC_ELVM;
+	}
+	capturing = CAP_ALL;	/* lvmconfig changes nothing: not a crash-test step */
+	r = wc_lvm_run("lvmconfig --file %s %s", path, args);
+	capturing = 0;
+	if (!r) {
+		f = fdopen(fd, "r");
+		if (!f) {
+			close(fd);
+			r = WC_ELVM;
+		} else {
+			n = fread(buf, 1, len, f);
+			fclose(f);
+			if (n >= len) {
+				wc_strlcpy(last_error, "lvmconfig printed too much", sizeof(last_error));
+				r = WC_ELVM;
+			} else {
+				buf[n] = '\0';
+			}
+		}
+	} else {
+		close(fd);
+	}
+	unlink(path);
+	return r;
+}
+
+static int quoted(const char *out, char *buf, size_t len)
+{
+	const char *p = strchr(out, '"'), *e = p ? strchr(p + 1, '"') : NULL;
+
+	if (!p || !e || (size_t)(e - p) > len)
+		return -1;
+	memcpy(buf, p + 1, e - p - 1);
+	buf[e - p - 1] = '\0';
+	return 0;
+}
+
+int wc_lvm_profile_dir(char *buf, size_t len)
+{
+	char out[WC_PATH_MAX + 64];
+
+	/* set in lvm.conf, or LVM's default (relative to LVM_SYSTEM_DIR) */
+	if ((!lvmconfig(out, sizeof(out), "--type current config/profile_dir") &&
+	     !quoted(out, buf, len)) ||
+	    (!lvmconfig(out, sizeof(out), "--type default config/profile_dir") &&
+	     !quoted(out, buf, len)))
+		return 0;
+	wc_strlcpy(last_error, "cannot read config/profile_dir", sizeof(last_error));
+	return WC_ELVM;
+}
+
+int wc_lvm_profile_text(const char *name, char *buf, size_t len)
+{
+	int r;
+
+	if (!wc_valid_name(name)) {
+		snprintf(last_error, sizeof(last_error), "invalid profile name '%.64s'", name);
+		return WC_EUSAGE;
+	}
+	/*
+	 * The metadata profile is the front of the config cascade here (no
+	 * --config string, no command profile), and lvmconfig without
+	 * --mergedconfig prints only the front: exactly the profile.
+	 */
+	r = lvmconfig(buf, len, "--metadataprofile %s allocation/cache_settings", name);
+	if (!r)
+		return 0;
+	if (strstr(last_error, "stat failed") || strstr(last_error, "No such file"))
+		return WC_ENOENT;
+	if (strstr(last_error, "not found") && strstr(last_error, "cache_settings")) {
+		/* a valid profile without cache settings */
+		wc_strlcpy(buf, "cache_settings {\n}\n", len);
+		return 0;
+	}
+	return WC_ELVM;
 }

@@ -47,4 +47,15 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n);
 /* JSON report of "lvs" parsed into @lvs (exposed for unit tests) */
 int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n);
 
+/* LVM's profile directory (config/profile_dir), e.g. /etc/lvm/profile */
+int wc_lvm_profile_dir(char *buf, size_t len);
+
+/*
+ * The allocation/cache_settings section of metadata profile @name, as LVM
+ * parsed, validated and printed it (lvmconfig --metadataprofile). Returns 0,
+ * WC_ENOENT (no such profile), WC_EUSAGE (bad name) or WC_ELVM (LVM refused
+ * the profile: wc_lvm_error() says why).
+ */
+int wc_lvm_profile_text(const char *name, char *buf, size_t len);
+
 #endif /* WC_LVM_H */

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "dm.h"
 #include "lvm.h"
+#include "policy.h"
 #include "wcachectl.h"
 
 enum {
@@ -33,18 +34,25 @@ enum {
 
 /* which options each subcommand takes */
 #define F_CACHEVOL	(1u << 0)
-#define F_GEOM		(1u << 1)	/* --block-size --set --target --profile */
+#define F_BLOCK_SIZE	(1u << 1)
 #define F_DRY_RUN	(1u << 2)
 #define F_YES		(1u << 3)
 #define F_FORCE		(1u << 4)
 #define F_JSON		(1u << 5)
 #define F_UNCACHE	(1u << 6)
 #define F_INTERVAL	(1u << 7)
-#define F_WAIT		(1u << 8)
+#define F_SET		(1u << 8)
+#define F_TARGET	(1u << 9)
+#define F_PROFILE	(1u << 10)
+#define F_WAIT		(1u << 11)
+#define F_ALWAYS	(1u << 31)	/* --verbose, --help */
 
-#define LV_REQUIRED	1
-#define LV_OPTIONAL	2
-#define LV_NONE		3
+/* what the positional arguments are */
+#define LV_REQUIRED	1	/* VG/LV */
+#define LV_OPTIONAL	2	/* [VG/LV] */
+#define LV_NONE		3	/* none */
+#define LV_TUNE		4	/* VG/LV [key=val]... */
+#define LV_PROFILE	5	/* [NAME] */
 
 struct wc_cmd {
 	const char *name;
@@ -57,15 +65,19 @@ struct wc_cmd {
 };
 
 static const struct wc_cmd cmds[] = {
-	{ "attach", cmd_attach, F_CACHEVOL | F_GEOM | F_DRY_RUN | F_YES | F_FORCE,
-	  LV_REQUIRED, 1,
+	{ "attach", cmd_attach, F_CACHEVOL | F_BLOCK_SIZE | F_PROFILE | F_SET | F_TARGET |
+	  F_DRY_RUN | F_YES | F_FORCE, LV_REQUIRED, 1,
 	  "attach VG/LV --cachevol LV [--block-size N] [--profile NAME] [--set key=val]... [--target T] [--dry-run] [--yes] [--force]",
 	  "convert VG/LV into a cached LV using the cachevol LV of the same VG" },
-	{ "plan", cmd_plan, F_CACHEVOL | F_GEOM | F_JSON | F_FORCE, LV_REQUIRED, 1,
-	  "plan VG/LV --cachevol LV [--block-size N] [--set key=val]... [--target T] [--json]",
+	{ "plan", cmd_plan, F_CACHEVOL | F_BLOCK_SIZE | F_PROFILE | F_SET | F_TARGET | F_JSON |
+	  F_FORCE, LV_REQUIRED, 1,
+	  "plan VG/LV --cachevol LV [--block-size N] [--profile NAME] [--set key=val]... [--target T] [--json] [--force]",
 	  "print the table attach would load, with one line of reasoning per value" },
+	{ "tune", cmd_tune, F_PROFILE | F_SET | F_DRY_RUN, LV_TUNE, 1,
+	  "tune VG/LV [key=val]... [--profile NAME] [--set key=val]... [--dry-run]",
+	  "change settings of a cached LV, live, and record them for activation" },
 	{ "split", cmd_split, F_UNCACHE | F_FORCE | F_YES | F_INTERVAL, LV_REQUIRED, 1,
-	  "split VG/LV [--uncache] [--force] [--interval SEC]",
+	  "split VG/LV [--uncache] [--force] [--yes] [--interval SEC]",
 	  "flush the cache, remove it and restore the original LVs" },
 	{ "status", cmd_status, F_JSON, LV_OPTIONAL, 1,
 	  "status [VG/LV] [--json]",
@@ -73,6 +85,9 @@ static const struct wc_cmd cmds[] = {
 	{ "list", cmd_list, F_JSON, LV_NONE, 1,
 	  "list [--json]",
 	  "list the cached LVs of all VGs" },
+	{ "profile", cmd_profile, F_TARGET | F_JSON, LV_PROFILE, 0,
+	  "profile [NAME] [--target T] [--json]",
+	  "show the settings of an LVM profile, or of every wcache profile" },
 	{ "activate", cmd_activate, F_FORCE | F_WAIT, LV_REQUIRED, 1,
 	  "activate VG/LV [--force] | activate VG [--wait SEC]",
 	  "activate origin and cachevol and load the cache mapping (VG: every cached LV of VG, as at boot)" },
@@ -82,6 +97,67 @@ static const struct wc_cmd cmds[] = {
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+struct wc_opt_help {
+	char shrt;
+	const char *lng;
+	const char *arg;
+	unsigned int flag;
+	const char *help;
+};
+
+static const struct wc_opt_help opt_help[] = {
+	{ 'c', "cachevol", "LV", F_CACHEVOL, "LV (same VG) that becomes the cache; it is wiped" },
+	{ 'b', "block-size", "N", F_BLOCK_SIZE, "cache block size in bytes (default: from geometry)" },
+	{ 0, "profile", "NAME", F_PROFILE, "take settings from LVM profile NAME (wcache-profiles(5))" },
+	{ 's', "set", "key=val", F_SET, "one setting, overrides the profile (repeatable)" },
+	{ 't', "target", "T", F_TARGET, "wcache or writecache (default: wcache if available)" },
+	{ 'n', "dry-run", NULL, F_DRY_RUN, "print what would be done, change nothing" },
+	{ 'y', "yes", NULL, F_YES, "do not ask before wiping the cachevol" },
+	{ 'f', "force", NULL, F_FORCE, "allow an operation that loses data or needs much RAM" },
+	{ 0, "uncache", NULL, F_UNCACHE, "split: also remove the cachevol LV" },
+	{ 0, "interval", "SEC", F_INTERVAL, "split: progress update interval (default 1)" },
+	{ 0, "wait", "SEC", F_WAIT, "activate VG: wait for missing PVs (default 0)" },
+	{ 'j', "json", NULL, F_JSON, "machine-readable output" },
+	{ 'v', "verbose", NULL, F_ALWAYS, "print every LVM and device-mapper step" },
+	{ 'h', "help", NULL, F_ALWAYS, "this help" },
+};
+
+#define NOPTS	(sizeof(opt_help) / sizeof(opt_help[0]))
+
+static void print_opts(FILE *f, unsigned int flags)
+{
+	char lhs[40];
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct wc_opt_help *h = &opt_help[i];
+
+		if (!(h->flag & flags))
+			continue;
+		snprintf(lhs, sizeof(lhs), "%c%c%c --%s%s%s", h->shrt ? '-' : ' ',
+			 h->shrt ? h->shrt : ' ', h->shrt ? ',' : ' ', h->lng,
+			 h->arg ? " " : "", h->arg ? h->arg : "");
+		fprintf(f, "  %-22s%s\n", lhs, h->help);
+	}
+}
+
+/* one line per setting: name, range, unit, targets (shell completion reads these) */
+static void print_settings(FILE *f)
+{
+	char range[48];
+	int k;
+
+	fprintf(f, "\nSettings (key=val for tune and --set; see wcache-profiles(5)):\n");
+	for (k = 0; k < WC_NKEYS; k++) {
+		const struct wc_key_info *ki = &wc_keys[k];
+
+		snprintf(range, sizeof(range), "%llu..%llu %s", (unsigned long long)ki->min,
+			 (unsigned long long)ki->max, ki->unit);
+		fprintf(f, "  %-18s %-22s %s%s\n", ki->name, range, ki->help,
+			ki->targets == WC_TALL ? "" : " (wcache only)");
+	}
+}
 
 static void usage(FILE *f)
 {
@@ -94,26 +170,11 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-11s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\nOptions:\n"
-		   "  -c, --cachevol LV     LV (same VG) that becomes the cache; it is wiped\n"
-		   "  -b, --block-size N    cache block size in bytes (default: from geometry)\n"
-		   "      --profile NAME    take settings from an LVM profile\n"
-		   "  -s, --set key=val     override one table setting (repeatable)\n"
-		   "  -t, --target T        wcache or writecache (default: wcache if available)\n"
-		   "  -n, --dry-run         print what would be done, change nothing\n"
-		   "  -y, --yes             do not ask before wiping the cachevol\n"
-		   "  -f, --force           allow an operation that loses data or needs much RAM\n"
-		   "      --uncache         split: also remove the cachevol LV\n"
-		   "      --interval SEC    split: progress update interval (default 1)\n"
-		   "      --wait SEC        activate VG: wait for missing PVs (default 0)\n"
-		   "  -j, --json            machine-readable output\n"
-		   "  -v, --verbose         print every LVM and device-mapper step\n"
-		   "  -h, --help            this help\n"
-		   "  -V, --version         print the version\n"
-		   "\nSettings (--set): high_watermark low_watermark writeback_jobs\n"
-		   "  autocommit_blocks autocommit_time max_age pause_writeback\n"
-		   "  sequential_cutoff (wcache only)\n"
-		   "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 not root, 4 not found,\n"
+	fprintf(f, "\nOptions:\n");
+	print_opts(f, ~0u);
+	fprintf(f, "  -V, --version         print the version\n");
+	print_settings(f);
+	fprintf(f, "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 not root, 4 not found,\n"
 		   "  5 refused, 6 geometry, 7 LVM failed, 8 device-mapper failed,\n"
 		   "  9 declined, 10 interrupted, 11 target unavailable, 12 I/O error,\n"
 		   "  13 malformed tags. See wcachectl(8).\n");
@@ -121,7 +182,10 @@ static void usage(FILE *f)
 
 static int cmd_usage(const struct wc_cmd *c, FILE *f)
 {
-	fprintf(f, "Usage: wcachectl %s\n\n%s.\n", c->usage, c->help);
+	fprintf(f, "Usage: wcachectl %s\n\n%s.\n\nOptions:\n", c->usage, c->help);
+	print_opts(f, c->flags | F_ALWAYS);
+	if (c->flags & F_SET)
+		print_settings(f);
 	return 0;
 }
 
@@ -171,7 +235,7 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 	struct wc_opts o;
 	char err[WC_ERR_MAX];
 	uint64_t v;
-	int opt, r;
+	int opt, r, i;
 
 	memset(&o, 0, sizeof(o));
 	o.interval = 1.0;
@@ -185,10 +249,16 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 			need = F_CACHEVOL;
 			break;
 		case O_BLOCK_SIZE:
+			need = F_BLOCK_SIZE;
+			break;
 		case O_SET:
+			need = F_SET;
+			break;
 		case O_TARGET:
+			need = F_TARGET;
+			break;
 		case O_PROFILE:
-			need = F_GEOM;
+			need = F_PROFILE;
 			break;
 		case O_DRY_RUN:
 			need = F_DRY_RUN;
@@ -281,6 +351,27 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (c->lv == LV_PROFILE) {
+		if (argc > 1)
+			return bad(c, "unexpected argument '%s'", argv[1]);
+		if (argc == 1) {
+			if (!wc_valid_name(argv[0]))
+				return bad(c, "invalid profile name '%s'", argv[0]);
+			o.profile = argv[0];
+		}
+		argc = 0;
+	}
+	if (c->lv == LV_TUNE) {
+		for (i = 1; i < argc; i++) {
+			r = wc_settings_set(&o.set, argv[i], WC_TARGET_NONE, err, sizeof(err));
+			if (r)
+				return bad(c, "%s", err);
+		}
+		if (argc > 1)
+			argc = 1;
+		if (argc == 1 && !o.set.mask && !o.profile)
+			return bad(c, "tune needs key=val settings or --profile NAME");
+	}
 	if (argc > 1)
 		return bad(c, "unexpected argument '%s'", argv[1]);
 	if (argc == 1) {
@@ -296,7 +387,7 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 				return bad(c, "'%s' is not VG/LV", argv[0]);
 			o.has_lv = 1;
 		}
-	} else if (c->lv == LV_REQUIRED) {
+	} else if (c->lv == LV_REQUIRED || c->lv == LV_TUNE) {
 		return bad(c, "%s needs VG/LV", c->name);
 	}
 	if ((c->flags & F_CACHEVOL) && !o.cachevol[0])

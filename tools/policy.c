@@ -17,16 +17,36 @@
 #define MIB	(1024ULL * KIB)
 #define GIB	(1024ULL * MIB)
 
+#define WCS	WC_SECTION_WRITECACHE
+#define OWN	WC_SECTION_WCACHE
+#define WCACHE_ONLY	WC_TMASK(WC_TARGET_WCACHE)
+
+/*
+ * Ranges are those both kernel targets accept (dm-wcache's constructor and
+ * dm-writecache's), so a value accepted here never fails the table load.
+ */
 const struct wc_key_info wc_keys[WC_NKEYS] = {
-	[WC_K_HIGH_WM]	 = { "high_watermark", 0, 100, WC_TALL, "%" },
-	[WC_K_LOW_WM]	 = { "low_watermark", 0, 100, WC_TALL, "%" },
-	[WC_K_WB_JOBS]	 = { "writeback_jobs", 1, 1u << 30, WC_TALL, "blocks" },
-	[WC_K_AC_BLOCKS] = { "autocommit_blocks", 1, 1u << 30, WC_TALL, "blocks" },
-	[WC_K_AC_TIME]	 = { "autocommit_time", 1, 3600000, WC_TALL, "ms" },
-	[WC_K_MAX_AGE]	 = { "max_age", 1, 86400000ULL * 365, WC_TALL, "ms" },
-	[WC_K_PAUSE_WB]	 = { "pause_writeback", 0, 60000, WC_TALL, "ms" },
-	[WC_K_SEQ_CUTOFF] = { "sequential_cutoff", 0, 1ULL << 40,
-			      WC_TMASK(WC_TARGET_WCACHE), "bytes" },
+	[WC_K_HIGH_WM]	 = { "high_watermark", 0, 100, WC_TALL, "%", 0, WCS,
+			     "start writeback above this share of the cache in use" },
+	[WC_K_LOW_WM]	 = { "low_watermark", 0, 100, WC_TALL, "%", 0, WCS,
+			     "stop writeback at this share (not above high_watermark)" },
+	[WC_K_WB_JOBS]	 = { "writeback_jobs", 1, 65536, WC_TALL, "blocks", 0, WCS,
+			     "blocks in flight to the origin during writeback" },
+	[WC_K_AC_BLOCKS] = { "autocommit_blocks", 1, 1u << 30, WC_TALL, "blocks", 0, WCS,
+			     "commit after this many writes without a FLUSH" },
+	[WC_K_AC_TIME]	 = { "autocommit_time", 1, 3600000, WC_TALL, "ms", 0, WCS,
+			     "commit at least this often" },
+	[WC_K_MAX_AGE]	 = { "max_age", 1, 86400000, WC_TALL, "ms", 0, WCS,
+			     "write back blocks older than this" },
+	[WC_K_PAUSE_WB]	 = { "pause_writeback", 0, 60000, WC_TALL, "ms", 0, WCS,
+			     "between the watermarks, pause writeback this long after user I/O" },
+	[WC_K_SEQ_CUTOFF] = { "sequential_cutoff", 0, 1ULL << 40, WCACHE_ONLY, "bytes", 0, OWN,
+			      "sequential streams longer than this bypass the cache (0 off)" },
+	[WC_K_CLEANER]	 = { "cleaner", 0, 1, WC_TALL, "(flag)", WC_KF_FLAG | WC_KF_MSG_ON, WCS,
+			     "1: write everything back, new writes go to the origin" },
+	[WC_K_FLUSH_ON_SUSPEND] = { "flush_on_suspend", 0, 1, WCACHE_ONLY, "(flag)",
+				    WC_KF_FLAG | WC_KF_MSG_ON, OWN,
+				    "1: write everything back on every suspend" },
 };
 
 int wc_key_lookup(const char *name)
@@ -39,29 +59,72 @@ int wc_key_lookup(const char *name)
 	return -1;
 }
 
+int wc_settings_set_value(struct wc_settings *s, int k, const char *val,
+			  char *err, size_t errlen)
+{
+	const struct wc_key_info *ki = &wc_keys[k];
+	uint64_t v;
+	int r;
+
+	if (k == WC_K_SEQ_CUTOFF)
+		r = wc_parse_size(val, &v);
+	else
+		r = wc_parse_u64(val, 0, UINT64_MAX, &v);
+	if (r == -EINVAL && *val != '-') {
+		snprintf(err, errlen, "setting %s: '%.32s' is not a number (valid: %llu..%llu %s)",
+			 ki->name, val, (unsigned long long)ki->min,
+			 (unsigned long long)ki->max, ki->unit);
+		return WC_EUSAGE;
+	}
+	if (r || v < ki->min || v > ki->max) {
+		snprintf(err, errlen, "setting %s=%.32s out of range (valid: %llu..%llu %s)",
+			 ki->name, val, (unsigned long long)ki->min,
+			 (unsigned long long)ki->max, ki->unit);
+		return WC_EUSAGE;
+	}
+	s->val[k] = v;
+	s->mask |= 1u << k;
+	return 0;
+}
+
+static void key_list(unsigned int targets, const char *section, char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < WC_NKEYS && off < len; k++) {
+		if (!(wc_keys[k].targets & targets))
+			continue;
+		if (section && strcmp(wc_keys[k].section, section))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", wc_keys[k].name);
+	}
+}
+
 int wc_settings_set(struct wc_settings *s, const char *kv, enum wc_target t,
 		    char *err, size_t errlen)
 {
 	const char *eq = strchr(kv, '=');
-	char key[64];
-	uint64_t v;
+	char key[64], keys[256];
 	size_t n;
-	int k, r;
+	int k;
 
 	if (!eq || eq == kv) {
 		snprintf(err, errlen, "setting '%.64s' is not key=value", kv);
 		return WC_EUSAGE;
 	}
 	n = eq - kv;
-	if (n >= sizeof(key)) {
-		snprintf(err, errlen, "unknown setting '%.64s'", kv);
-		return WC_EUSAGE;
+	k = -1;
+	if (n < sizeof(key)) {
+		memcpy(key, kv, n);
+		key[n] = '\0';
+		k = wc_key_lookup(key);
 	}
-	memcpy(key, kv, n);
-	key[n] = '\0';
-	k = wc_key_lookup(key);
 	if (k < 0) {
-		snprintf(err, errlen, "unknown setting '%s'", key);
+		key_list(WC_TALL, NULL, keys, sizeof(keys));
+		snprintf(err, errlen, "unknown setting '%.*s' (valid: %s)",
+			 (int)(n < 64 ? n : 64), kv, keys);
 		return WC_EUSAGE;
 	}
 	if (t != WC_TARGET_NONE && !(wc_keys[k].targets & WC_TMASK(t))) {
@@ -69,23 +132,138 @@ int wc_settings_set(struct wc_settings *s, const char *kv, enum wc_target t,
 			 key, wc_target_name(t));
 		return WC_EUSAGE;
 	}
-	if (k == WC_K_SEQ_CUTOFF)
-		r = wc_parse_size(eq + 1, &v);
-	else
-		r = wc_parse_u64(eq + 1, 0, UINT64_MAX, &v);
-	if (r == -EINVAL) {
-		snprintf(err, errlen, "setting %s: '%.32s' is not a number", key, eq + 1);
+	return wc_settings_set_value(s, k, eq + 1, err, errlen);
+}
+
+int wc_settings_check(const struct wc_settings *s, enum wc_target t,
+		      char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < WC_NKEYS; k++) {
+		if (!(s->mask & (1u << k)))
+			continue;
+		if (!(wc_keys[k].targets & WC_TMASK(t))) {
+			snprintf(err, errlen, "setting '%s' is not supported by target %s",
+				 wc_keys[k].name, wc_target_name(t));
+			return WC_EUSAGE;
+		}
+		if (s->val[k] < wc_keys[k].min || s->val[k] > wc_keys[k].max) {
+			snprintf(err, errlen, "setting %s=%llu out of range (valid: %llu..%llu %s)",
+				 wc_keys[k].name, (unsigned long long)s->val[k],
+				 (unsigned long long)wc_keys[k].min,
+				 (unsigned long long)wc_keys[k].max, wc_keys[k].unit);
+			return WC_EUSAGE;
+		}
+	}
+	if ((s->mask & (1u << WC_K_LOW_WM)) && (s->mask & (1u << WC_K_HIGH_WM)) &&
+	    s->val[WC_K_LOW_WM] > s->val[WC_K_HIGH_WM]) {
+		snprintf(err, errlen, "low_watermark %llu is above high_watermark %llu (valid: low_watermark 0..%llu)",
+			 (unsigned long long)s->val[WC_K_LOW_WM],
+			 (unsigned long long)s->val[WC_K_HIGH_WM],
+			 (unsigned long long)s->val[WC_K_HIGH_WM]);
 		return WC_EUSAGE;
 	}
-	if (r || v < wc_keys[k].min || v > wc_keys[k].max) {
-		snprintf(err, errlen, "setting %s=%.32s out of range (valid: %llu..%llu %s)",
-			 key, eq + 1, (unsigned long long)wc_keys[k].min,
-			 (unsigned long long)wc_keys[k].max, wc_keys[k].unit);
-		return WC_EUSAGE;
-	}
-	s->val[k] = v;
-	s->mask |= 1u << k;
 	return 0;
+}
+
+void wc_settings_merge(struct wc_settings *dst, const struct wc_settings *src)
+{
+	int k;
+
+	for (k = 0; k < WC_NKEYS; k++) {
+		if (!(src->mask & (1u << k)))
+			continue;
+		dst->val[k] = src->val[k];
+		dst->mask |= 1u << k;
+	}
+}
+
+void wc_settings_format(const struct wc_settings *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	if (len)
+		buf[0] = '\0';
+	for (k = 0; k < WC_NKEYS && off < len; k++)
+		if (s->mask & (1u << k))
+			off += snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "",
+					wc_keys[k].name, (unsigned long long)s->val[k]);
+}
+
+int wc_profile_key(const char *section, const char *key, enum wc_target t,
+		   char *err, size_t errlen)
+{
+	char keys[256];
+	int k = wc_key_lookup(key);
+
+	if (strcmp(section, WC_SECTION_WRITECACHE) && strcmp(section, WC_SECTION_WCACHE)) {
+		snprintf(err, errlen, "unknown section cache_settings/%.64s (valid: %s, %s)",
+			 section, WC_SECTION_WRITECACHE, WC_SECTION_WCACHE);
+		return -2;
+	}
+	if (k < 0 || strcmp(wc_keys[k].section, section)) {
+		key_list(WC_TALL, section, keys, sizeof(keys));
+		if (k >= 0)
+			snprintf(err, errlen, "setting '%s' belongs in section cache_settings/%s, not %s",
+				 key, wc_keys[k].section, section);
+		else
+			snprintf(err, errlen, "unknown setting '%.64s' in section cache_settings/%s (valid: %s)",
+				 key, section, keys);
+		return -2;
+	}
+	if (t != WC_TARGET_NONE && !(wc_keys[k].targets & WC_TMASK(t)))
+		return -1;
+	return k;
+}
+
+int wc_key_implicit_zero(int k, enum wc_target t)
+{
+	if (wc_keys[k].flags & WC_KF_FLAG)
+		return 1;
+	/* dm-wcache omits sequential_cutoff 0 from its table */
+	return k == WC_K_SEQ_CUTOFF && t == WC_TARGET_WCACHE;
+}
+
+enum wc_tune_method wc_tune_method(const struct wc_settings *live,
+				   const struct wc_settings *want, enum wc_target t,
+				   uint32_t *changed)
+{
+	enum wc_tune_method m = WC_TUNE_NONE;
+	int k;
+
+	*changed = 0;
+	for (k = 0; k < WC_NKEYS; k++) {
+		int lhas = !!(live->mask & (1u << k)), whas = !!(want->mask & (1u << k));
+		uint64_t lv = lhas ? live->val[k] : 0, wv = whas ? want->val[k] : 0;
+
+		if (!(wc_keys[k].targets & WC_TMASK(t)))
+			continue;
+		if (!lhas && !whas)
+			continue;
+		if (lhas != whas && !wc_key_implicit_zero(k, t)) {
+			/* the table has no value where we want one, or one too many */
+			*changed |= 1u << k;
+			m = WC_TUNE_RELOAD;
+			continue;
+		}
+		if (lv == wv)
+			continue;
+		*changed |= 1u << k;
+		/*
+		 * dm-wcache switches cleaner and flush_on_suspend on by message
+		 * and shows them in its table; dm-writecache hides a cleaner set
+		 * by message, so it gets a reload.
+		 */
+		if (t == WC_TARGET_WCACHE && (wc_keys[k].flags & WC_KF_MSG_ON) && wv == 1) {
+			if (m == WC_TUNE_NONE)
+				m = WC_TUNE_MESSAGE;
+		} else {
+			m = WC_TUNE_RELOAD;
+		}
+	}
+	return m;
 }
 
 static void say(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -200,7 +378,8 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p)
 		return WC_EUSAGE;
 	}
 	for (k = 0; k < WC_NKEYS; k++) {
-		if ((u->mask & (1u << k)) && !(wc_keys[k].targets & WC_TMASK(g->target))) {
+		if (((u->mask | g->profile.mask) & (1u << k)) &&
+		    !(wc_keys[k].targets & WC_TMASK(g->target))) {
 			say(p->error, "setting '%s' is not supported by target %s",
 			    wc_keys[k].name, wc_target_name(g->target));
 			return WC_EUSAGE;
@@ -287,7 +466,15 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p)
 		p->s.mask |= 1u << WC_K_SEQ_CUTOFF;
 	}
 
-	/* user settings override, with their own reason */
+	/* then the profile, then --set, each with its own reason */
+	for (k = 0; k < WC_NKEYS; k++) {
+		if (!(g->profile.mask & (1u << k)))
+			continue;
+		p->s.val[k] = g->profile.val[k];
+		p->s.mask |= 1u << k;
+		say(p->reason[k], "%llu: set by profile %s", (unsigned long long)g->profile.val[k],
+		    g->profile_name ? g->profile_name : "(unnamed)");
+	}
 	for (k = 0; k < WC_NKEYS; k++) {
 		if (!(u->mask & (1u << k)))
 			continue;
@@ -295,34 +482,44 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p)
 		p->s.mask |= 1u << k;
 		say(p->reason[k], "%llu: set by --set", (unsigned long long)u->val[k]);
 	}
-	if (p->s.val[WC_K_LOW_WM] > p->s.val[WC_K_HIGH_WM]) {
-		say(p->error, "low_watermark %llu is above high_watermark %llu",
-		    (unsigned long long)p->s.val[WC_K_LOW_WM],
-		    (unsigned long long)p->s.val[WC_K_HIGH_WM]);
+	if (wc_settings_check(&p->s, g->target, p->error, sizeof(p->error)))
 		return WC_EUSAGE;
-	}
 	return WC_OK;
 }
 
 int wc_plan_params(const struct wc_plan *p, const char *origin, const char *cache,
 		   int cleaner, const char *origin_uuid, char *buf, size_t len)
 {
-	unsigned int nargs = (cleaner ? 1 : 0) + (origin_uuid ? 2 : 0);
+	unsigned int nargs = (origin_uuid ? 2 : 0);
 	size_t off;
 	int k, n;
 
-	for (k = 0; k < WC_NKEYS; k++)
-		if (p->s.mask & (1u << k))
+	if (p->s.mask & (1u << WC_K_CLEANER) && p->s.val[WC_K_CLEANER])
+		cleaner = 1;
+	nargs += cleaner ? 1 : 0;
+	for (k = 0; k < WC_NKEYS; k++) {
+		if (!(p->s.mask & (1u << k)) || k == WC_K_CLEANER)
+			continue;
+		if (wc_keys[k].flags & WC_KF_FLAG)
+			nargs += p->s.val[k] ? 1 : 0;
+		else
 			nargs += 2;
+	}
 	n = snprintf(buf, len, "%c %s %s %u %u", p->mode, origin, cache, p->block_size, nargs);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	off = n;
 	for (k = 0; k < WC_NKEYS; k++) {
-		if (!(p->s.mask & (1u << k)))
+		if (!(p->s.mask & (1u << k)) || k == WC_K_CLEANER)
 			continue;
-		n = snprintf(buf + off, len - off, " %s %llu", wc_keys[k].name,
-			     (unsigned long long)p->s.val[k]);
+		if (wc_keys[k].flags & WC_KF_FLAG) {
+			if (!p->s.val[k])
+				continue;
+			n = snprintf(buf + off, len - off, " %s", wc_keys[k].name);
+		} else {
+			n = snprintf(buf + off, len - off, " %s %llu", wc_keys[k].name,
+				     (unsigned long long)p->s.val[k]);
+		}
 		if (n < 0 || (size_t)n >= len - off)
 			return -1;
 		off += n;

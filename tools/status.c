@@ -192,6 +192,8 @@ int wc_table_parse(const char *params, struct wc_table *tb, char *err, size_t er
 			goto bad;
 		if (!strcmp(tok, "cleaner")) {
 			tb->cleaner = 1;
+			tb->set.val[WC_K_CLEANER] = 1;
+			tb->set.mask |= 1u << WC_K_CLEANER;
 			continue;
 		}
 		if (!strcmp(tok, "metadata_only")) {
@@ -200,6 +202,8 @@ int wc_table_parse(const char *params, struct wc_table *tb, char *err, size_t er
 		}
 		if (!strcmp(tok, "flush_on_suspend")) {
 			tb->flush_on_suspend = 1;
+			tb->set.val[WC_K_FLUSH_ON_SUSPEND] = 1;
+			tb->set.mask |= 1u << WC_K_FLUSH_ON_SUSPEND;
 			continue;
 		}
 		if (!strcmp(tok, "origin_uuid")) {
@@ -213,6 +217,8 @@ int wc_table_parse(const char *params, struct wc_table *tb, char *err, size_t er
 			continue;
 		}
 		k = wc_key_lookup(tok);
+		if (k >= 0 && (wc_keys[k].flags & WC_KF_FLAG))
+			goto bad;
 		if (k < 0 || ++i >= nopt || next_tok(&p, tok, sizeof(tok)) ||
 		    wc_parse_u64(tok, 0, UINT64_MAX, &v))
 			goto bad;

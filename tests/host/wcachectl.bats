@@ -24,7 +24,7 @@ as_nobody() {
 @test "--help lists every subcommand and exit code" {
 	run "$WC" --help
 	[ "$status" -eq 0 ]
-	for c in attach plan split status list activate deactivate; do
+	for c in attach plan tune split status list profile activate deactivate; do
 		[[ "$output" == *"  $c "* ]]
 	done
 	[[ "$output" == *"Exit codes:"* ]]
@@ -43,7 +43,7 @@ as_nobody() {
 }
 
 @test "COMMAND --help works for every subcommand" {
-	for c in attach plan split status list activate deactivate; do
+	for c in attach plan tune split status list profile activate deactivate; do
 		run "$WC" "$c" --help
 		[ "$status" -eq 0 ]
 		[[ "$output" == "Usage: wcachectl $c"* ]]
@@ -135,7 +135,8 @@ as_nobody() {
 @test "non-root: every LVM/DM command refuses with exit 3" {
 	for c in "attach vg/slow --cachevol fast" "plan vg/slow --cachevol fast" \
 		 "split vg/slow" "status" "status vg/slow" "list" \
-		 "activate vg/slow" "deactivate vg/slow"; do
+		 "activate vg/slow" "deactivate vg/slow" "tune vg/slow high_watermark=60" \
+		 "tune vg/slow --profile wcache-default"; do
 		# shellcheck disable=SC2086
 		run as_nobody $c
 		[ "$status" -eq 3 ]
@@ -161,7 +162,7 @@ as_nobody() {
 @test "help text and man page list the same subcommands" {
 	man="$TOP/man/wcachectl.8"
 	[ -f "$man" ]
-	for c in attach plan split status list activate deactivate; do
+	for c in attach plan tune split status list profile activate deactivate; do
 		grep -q "^\.SS $c\$" "$man"
 	done
 	# every exit code in --help is documented in the man page
@@ -177,4 +178,28 @@ as_nobody() {
 	for o in $opts; do
 		grep -q -- "${o//-/\\\\-}" "$man" || { echo "missing in man: $o"; return 1; }
 	done
+}
+
+@test "tune: usage errors before anything else, with the valid range" {
+	run "$WC" tune vg/slow
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"tune needs key=val settings or --profile NAME"* ]]
+	run "$WC" tune high_watermark=60
+	[ "$status" -eq 2 ]
+	run "$WC" tune vg/slow high_watermark=101
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"out of range (valid: 0..100 %)"* ]]
+	run "$WC" tune vg/slow writeback_jobs=65537
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"valid: 1..65536 blocks"* ]]
+	run "$WC" tune vg/slow nosuch=1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown setting 'nosuch' (valid: high_watermark"* ]]
+	run "$WC" tune vg/slow high_watermark
+	[ "$status" -eq 2 ]
+	run "$WC" tune vg/slow --cachevol fast high_watermark=60
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"does not apply"* ]]
+	run "$WC" tune vg/slow --profile ../x
+	[ "$status" -eq 2 ]
 }

@@ -245,8 +245,184 @@ static void test_util(void)
 	CHECK(!wc_valid_name("a/b"));
 }
 
+
+/* every key: range edges accepted, one past refused with the range */
+static void test_ranges(void)
+{
+	char err[WC_ERR_MAX], v[32];
+	struct wc_settings s;
+	int k;
+
+	for (k = 0; k < WC_NKEYS; k++) {
+		memset(&s, 0, sizeof(s));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)wc_keys[k].min);
+		CHECK(wc_settings_set_value(&s, k, v, err, sizeof(err)) == 0);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)wc_keys[k].max);
+		CHECK(wc_settings_set_value(&s, k, v, err, sizeof(err)) == 0);
+		CHECK(s.val[k] == wc_keys[k].max && (s.mask & (1u << k)));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)wc_keys[k].max + 1);
+		CHECK(wc_settings_set_value(&s, k, v, err, sizeof(err)) == WC_EUSAGE);
+		CHECK(strstr(err, "valid: ") != NULL);
+		if (wc_keys[k].min > 0) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)wc_keys[k].min - 1);
+			CHECK(wc_settings_set_value(&s, k, v, err, sizeof(err)) == WC_EUSAGE);
+		}
+		CHECK(wc_settings_set_value(&s, k, "-1", err, sizeof(err)) == WC_EUSAGE);
+		CHECK(wc_settings_set_value(&s, k, "abc", err, sizeof(err)) == WC_EUSAGE);
+		CHECK(strstr(err, "valid: ") != NULL);
+		/* a key in its own profile section only */
+		CHECK(wc_profile_key(wc_keys[k].section, wc_keys[k].name, WC_TARGET_NONE,
+				     err, sizeof(err)) == k);
+		CHECK(wc_profile_key(strcmp(wc_keys[k].section, "wcache") ? "wcache" : "writecache",
+				     wc_keys[k].name, WC_TARGET_NONE, err, sizeof(err)) == -2);
+		CHECK(strstr(err, "belongs in section") != NULL);
+	}
+	/* kernel limits: both targets accept these and nothing more */
+	CHECK(wc_keys[WC_K_WB_JOBS].max == 65536);
+	CHECK(wc_keys[WC_K_MAX_AGE].max == 86400000);
+	CHECK(wc_keys[WC_K_AC_TIME].max == 3600000);
+	CHECK(wc_keys[WC_K_PAUSE_WB].max == 60000);
+	memset(&s, 0, sizeof(s));
+	CHECK(wc_settings_set(&s, "high_watermark=101", WC_TARGET_WCACHE, err, sizeof(err)) == WC_EUSAGE);
+	CHECK_STR(err, "setting high_watermark=101 out of range (valid: 0..100 %)");
+	CHECK(wc_settings_set(&s, "bogus=1", WC_TARGET_NONE, err, sizeof(err)) == WC_EUSAGE);
+	CHECK(strstr(err, "unknown setting 'bogus' (valid: high_watermark") != NULL);
+	CHECK(wc_settings_set(&s, "cleaner=2", WC_TARGET_NONE, err, sizeof(err)) == WC_EUSAGE);
+	CHECK(wc_settings_set(&s, "flush_on_suspend=1", WC_TARGET_WRITECACHE, err,
+			      sizeof(err)) == WC_EUSAGE);
+	CHECK(strstr(err, "not supported by target writecache") != NULL);
+	CHECK(wc_profile_key("smq", "high_watermark", WC_TARGET_NONE, err, sizeof(err)) == -2);
+	CHECK(wc_profile_key("writecache", "high_watermak", WC_TARGET_NONE, err, sizeof(err)) == -2);
+	CHECK(strstr(err, "unknown setting 'high_watermak'") != NULL);
+	/* the wcache section is skipped, not refused, for writecache */
+	CHECK(wc_profile_key("wcache", "sequential_cutoff", WC_TARGET_WRITECACHE, err,
+			     sizeof(err)) == -1);
+}
+
+static void test_check_merge(void)
+{
+	char err[WC_ERR_MAX], buf[256];
+	struct wc_settings a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	CHECK(wc_settings_set(&a, "high_watermark=50", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_set(&a, "low_watermark=40", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_check(&a, WC_TARGET_WRITECACHE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_set(&b, "low_watermark=60", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	wc_settings_merge(&a, &b);
+	CHECK(a.val[WC_K_LOW_WM] == 60 && a.val[WC_K_HIGH_WM] == 50);
+	CHECK(wc_settings_check(&a, WC_TARGET_WCACHE, err, sizeof(err)) == WC_EUSAGE);
+	CHECK(strstr(err, "low_watermark 60 is above high_watermark 50 (valid: low_watermark 0..50)") != NULL);
+	CHECK(wc_settings_set(&a, "high_watermark=60", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_check(&a, WC_TARGET_WCACHE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_set(&a, "sequential_cutoff=4M", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_check(&a, WC_TARGET_WCACHE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_check(&a, WC_TARGET_WRITECACHE, err, sizeof(err)) == WC_EUSAGE);
+	wc_settings_format(&a, buf, sizeof(buf));
+	CHECK_STR(buf, "high_watermark=60 low_watermark=60 sequential_cutoff=4194304");
+	/* out of range values that did not come through set_value */
+	a.val[WC_K_HIGH_WM] = 200;
+	CHECK(wc_settings_check(&a, WC_TARGET_WCACHE, err, sizeof(err)) == WC_EUSAGE);
+	CHECK(strstr(err, "valid: 0..100") != NULL);
+}
+
+static void test_tune_method(void)
+{
+	struct wc_settings live, want;
+	uint32_t ch;
+
+	memset(&live, 0, sizeof(live));
+	live.mask = (1u << WC_K_HIGH_WM) | (1u << WC_K_LOW_WM);
+	live.val[WC_K_HIGH_WM] = 50;
+	live.val[WC_K_LOW_WM] = 45;
+	want = live;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_NONE && !ch);
+	/* flags and sequential_cutoff 0 are what an absent word means */
+	want.mask |= (1u << WC_K_CLEANER) | (1u << WC_K_FLUSH_ON_SUSPEND) |
+		     (1u << WC_K_SEQ_CUTOFF);
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_NONE && !ch);
+	/* switching flags on: a message for wcache, a reload for writecache */
+	want.val[WC_K_CLEANER] = 1;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_MESSAGE);
+	CHECK(ch == 1u << WC_K_CLEANER);
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WRITECACHE, &ch) == WC_TUNE_RELOAD);
+	want.val[WC_K_FLUSH_ON_SUSPEND] = 1;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_MESSAGE);
+	CHECK(ch == ((1u << WC_K_CLEANER) | (1u << WC_K_FLUSH_ON_SUSPEND)));
+	/* any value change needs a reload */
+	want.val[WC_K_HIGH_WM] = 60;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_RELOAD);
+	CHECK(ch & (1u << WC_K_HIGH_WM));
+	/* switching a flag off: reload */
+	live.mask |= 1u << WC_K_CLEANER;
+	live.val[WC_K_CLEANER] = 1;
+	want = live;
+	want.val[WC_K_CLEANER] = 0;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WCACHE, &ch) == WC_TUNE_RELOAD);
+	/* a value the table lacks */
+	want = live;
+	want.mask |= 1u << WC_K_MAX_AGE;
+	want.val[WC_K_MAX_AGE] = 1000;
+	CHECK(wc_tune_method(&live, &want, WC_TARGET_WRITECACHE, &ch) == WC_TUNE_RELOAD);
+	CHECK(ch == 1u << WC_K_MAX_AGE);
+}
+
+static void test_profile_layers(void)
+{
+	struct wc_geometry g = base();
+	char err[WC_ERR_MAX], params[1024];
+	struct wc_plan p;
+
+	g.target = WC_TARGET_WCACHE;
+	CHECK(wc_settings_set(&g.profile, "high_watermark=90", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_set(&g.profile, "low_watermark=60", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_settings_set(&g.profile, "flush_on_suspend=1", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	g.profile_name = "wcache-burst-absorb";
+	CHECK(wc_settings_set(&g.user, "low_watermark=70", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_policy(&g, &p) == WC_OK);
+	CHECK(p.s.val[WC_K_HIGH_WM] == 90 && p.s.val[WC_K_LOW_WM] == 70);
+	CHECK(strstr(p.reason[WC_K_HIGH_WM], "profile wcache-burst-absorb") != NULL);
+	CHECK(strstr(p.reason[WC_K_LOW_WM], "--set") != NULL);
+	/* geometry still decides what the profile leaves out */
+	CHECK(p.s.mask & (1u << WC_K_WB_JOBS));
+	CHECK(wc_plan_params(&p, "1:2", "3:4", 0, NULL, params, sizeof(params)) == 0);
+	CHECK(strstr(params, " high_watermark 90 low_watermark 70 ") != NULL);
+	CHECK(strstr(params, " flush_on_suspend") != NULL);
+	CHECK(strstr(params, "flush_on_suspend 1") == NULL);
+	/* the count of optional words matches the words */
+	{
+		const char *q = params;
+		int words = 0, n = -1;
+
+		sscanf(params, "s 1:2 3:4 %*u %d", &n);
+		for (q = params; *q; q++)
+			if (*q == ' ')
+				words++;
+		CHECK(n == words - 4);
+	}
+	/* cleaner from the settings and from split: one word */
+	CHECK(wc_settings_set(&g.user, "cleaner=1", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_policy(&g, &p) == WC_OK);
+	CHECK(wc_plan_params(&p, "1:2", "3:4", 1, NULL, params, sizeof(params)) == 0);
+	CHECK(strstr(params, "cleaner") == strrchr(params, ' ') + 1);
+	CHECK(strstr(params, "cleaner cleaner") == NULL);
+	/* a profile with low above high (after --set) is refused */
+	CHECK(wc_settings_set(&g.user, "high_watermark=50", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_policy(&g, &p) == WC_EUSAGE);
+	CHECK(strstr(p.error, "above high_watermark") != NULL);
+	/* wcache-only keys from a profile: refused for writecache by the policy */
+	g = base();
+	CHECK(wc_settings_set(&g.profile, "sequential_cutoff=1M", WC_TARGET_NONE, err, sizeof(err)) == 0);
+	CHECK(wc_policy(&g, &p) == WC_EUSAGE);
+}
+
 int main(void)
 {
+	test_ranges();
+	test_check_merge();
+	test_tune_method();
+	test_profile_layers();
 	test_block_size();
 	test_ram();
 	test_values();

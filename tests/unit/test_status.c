@@ -99,8 +99,27 @@ static void test_table(void)
 	CHECK(wc_table_parse(NULL, &tb, err, sizeof(err)) == WC_EDM);
 }
 
+
+/* the flags of a table are settings too; a flag never takes a value */
+static void test_table_flags(void)
+{
+	char err[WC_ERR_MAX];
+	struct wc_table tb;
+
+	CHECK(wc_table_parse("s 254:0 254:1 4096 6 high_watermark 50 sequential_cutoff 4194304 flush_on_suspend cleaner",
+			     &tb, err, sizeof(err)) == 0);
+	CHECK(tb.cleaner && tb.flush_on_suspend);
+	CHECK((tb.set.mask & (1u << WC_K_CLEANER)) && tb.set.val[WC_K_CLEANER] == 1);
+	CHECK((tb.set.mask & (1u << WC_K_FLUSH_ON_SUSPEND)) && tb.set.val[WC_K_FLUSH_ON_SUSPEND] == 1);
+	CHECK(tb.set.val[WC_K_SEQ_CUTOFF] == 4194304);
+	CHECK(wc_table_parse("s 254:0 254:1 4096 2 flush_on_suspend 1", &tb, err, sizeof(err)) == WC_EDM);
+	CHECK(wc_table_parse("s 254:0 254:1 4096 0", &tb, err, sizeof(err)) == 0);
+	CHECK(!(tb.set.mask & (1u << WC_K_CLEANER)));
+}
+
 int main(void)
 {
+	test_table_flags();
 	test_writecache();
 	test_wcache();
 	test_table();
