@@ -27,7 +27,10 @@
  *       every block must hold zeroes (never acknowledged) or a stamp the
  *       workload wrote to that lba, with a generation at least the newest
  *       one acknowledged by the fsync recorded as g<GEN>; GEN 0 = none.
- *       Prints a summary; exit 1 on any bad block.
+ *       Prints a summary; exit 1 on any bad block.  --eio-ok: blocks that
+ *       fail with EIO are counted, not bad.
+ *   replay-stamp acked JOURNAL
+ *       print the generation the last completed fsync acknowledged
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,7 +119,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: replay-stamp write DEV JOURNAL [--blocks N] [--ops N] [--fsync-every N]\n"
 		"                    [--max-len N] [--hot PCT] [--seed S] [--mark-dev NAME]\n"
-		"       replay-stamp check DEV JOURNAL --acked GEN [--blocks N] [-v]\n");
+		"       replay-stamp check DEV JOURNAL --acked GEN [--blocks N] [--eio-ok] [-v]\n"
+		"       replay-stamp acked JOURNAL\n");
 	exit(2);
 }
 
@@ -139,7 +143,7 @@ int main(int argc, char **argv)
 	uint64_t blocks = 4096, ops = 1000, acked = 0;
 	unsigned int every = 4, max_len = 4, hot = 50, seed = 1;
 	const char *mark_dev = NULL, *pos[3] = { NULL, NULL, NULL };
-	int npos = 0, verbose = 0, i;
+	int npos = 0, verbose = 0, eio_ok = 0, i;
 	bool have_acked = false;
 
 	crc_init();
@@ -148,6 +152,10 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "-v")) {
 			verbose = 1;
+			continue;
+		}
+		if (!strcmp(a, "--eio-ok")) {
+			eio_ok = 1;
 			continue;
 		}
 		if (a[0] == '-' && a[1] == '-') {
@@ -180,13 +188,28 @@ int main(int argc, char **argv)
 			usage();
 		pos[npos++] = a;
 	}
+	if (npos == 2 && !strcmp(pos[0], "acked")) {
+		char line[128];
+		uint64_t g = 0, v;
+		FILE *j = fopen(pos[1], "r");
+
+		if (!j)
+			stamp_die("open journal");
+		while (fgets(line, sizeof(line), j))
+			if (sscanf(line, "f %" SCNu64, &v) == 1)
+				g = v;
+		fclose(j);
+		printf("%" PRIu64 "\n", g);
+		return 0;
+	}
 	if (npos != 3 || !blocks || !every || !max_len || max_len > 256)
 		usage();
 	if (!strcmp(pos[0], "write"))
 		return do_write(pos[1], pos[2], blocks, ops, every, max_len,
 				hot, seed, mark_dev);
 	if (!strcmp(pos[0], "check") && have_acked)
-		return do_check(pos[1], pos[2], blocks, acked, verbose, 0);
+		return do_check_eio(pos[1], pos[2], blocks, acked, verbose, 0,
+				    eio_ok);
 	usage();
 	return 2;
 }
