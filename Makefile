@@ -27,9 +27,11 @@ hddmodel: deps
 tools: deps
 	$(MAKE) -C tools
 
-# crash-replay tools (tests/replay), run by tests/vm/crash-replay.bats
+# crash-replay tools (tests/replay) and the in-VM target fuzzer
+# (tests/fuzz/dmfuzz), run by tests/vm/crash-replay.bats and fuzz.bats
 replay: deps
 	$(MAKE) -C tests/replay
+	$(MAKE) -C tests/fuzz dmfuzz
 
 sparse: deps
 	$(MAKE) -C kernel KDIR=$(KDIR) C=1
