@@ -16,6 +16,9 @@
  *       Each must be refused or, if it loads, serve I/O, unload, and load
  *       again (a cache that was accepted and used must stay loadable).
  *
+ *   dmfuzz seqlimit ORIGIN CACHE 0
+ *       regression: commit sequence numbers at the accepted limit.
+ *
  * Kernel oopses and WARNINGs are caught by the VM harness (tests/vm/run).
  * Prints "dmfuzz: N tables|images, N refused, N loaded, N failed"; exit 1
  * if any failed.
@@ -696,6 +699,83 @@ static int do_images(uint64_t n)
 	return failed ? 1 : 0;
 }
 
+/*
+ * Regression test: sequence numbers at the edge of what the target accepts.
+ * Numbers >= WCACHE_SEQ_MAX must be refused; the highest accepted one must
+ * leave a cache that commits and loads again (a 40-bit wrap once made such
+ * a cache unloadable after its first commit).
+ */
+static int do_seqlimit(void)
+{
+	static const uint64_t vals[] = {
+		WCACHE_SEQ_MAX - 2, WCACHE_SEQ_MAX - 1, WCACHE_SEQ_MAX,
+		(1ull << WCACHE_SEQ_BITS) - 1, 1ull << WCACHE_SEQ_BITS,
+	};
+	struct wcache_disk_sb *sb;
+	uint64_t md_sectors, s, at = 0;
+	unsigned char *work;
+	char params[512], desc[128];
+	unsigned int v, where, e;
+
+	img_sect = csect < 4096 ? csect : 4096;
+	if (posix_memalign((void **)&img, 4096, img_sect * 512) ||
+	    posix_memalign((void **)&work, 4096, img_sect * 512) ||
+	    make_image(4096))
+		return 2;
+	rw_cache(false, img_sect);
+	sb = (struct wcache_disk_sb *)img;
+	md_sectors = le64toh(sb->md_sectors);
+	img_sect = (WCACHE_MD_OFFSET + md_sectors + 7) & ~7ull;
+	memcpy(work, img, img_sect * 512);
+	/* a valid entry to age */
+	for (s = 0; s < md_sectors && !at; s++)
+		for (e = 0; e < WCACHE_ENTRIES_PER_SECTOR && !at; e++)
+			if (get_le(img + (WCACHE_MD_OFFSET + s) * 512 + 32 + e * 32 + 20, 4))
+				at = (WCACHE_MD_OFFSET + s) * 512 + 32 + e * 32;
+	if (!at)
+		return 2;
+	snprintf(params, sizeof(params), "s %s %s 4096 2 origin_uuid 00112233445566778899aabbccddeeff",
+		 origin, cache);
+	for (where = 0; where < 2; where++) {
+		for (v = 0; v < sizeof(vals) / sizeof(*vals); v++) {
+			memcpy(img, work, img_sect * 512);
+			if (where == 0) {
+				set_le(img + offsetof(struct wcache_disk_sb, durable_seq), 8, vals[v]);
+				fix_csum(img);
+			} else {
+				set_le(img + at + 8, 8, vals[v]);
+				fix_csum(img + (at & ~511ull));
+			}
+			rw_cache(true, img_sect);
+			snprintf(desc, sizeof(desc), "%s = %" PRIu64,
+				 where ? "entry seq" : "durable_seq", vals[v]);
+			if (dm_create(NAME, osect, "wcache", params, true)) {
+				refused++;
+				if (vals[v] < WCACHE_SEQ_MAX)
+					fail(desc, "refused a valid sequence number");
+				continue;
+			}
+			loaded++;
+			if (vals[v] >= WCACHE_SEQ_MAX)
+				fail(desc, "accepted a sequence number past the limit");
+			exercise(desc, osect, 4096);
+			if (dm_remove(NAME))
+				fail(desc, "cannot remove");
+			else if (dm_create(NAME, osect, "wcache", params, true))
+				fail(desc, "accepted and used, then refused on the next load");
+			else if (dm_remove(NAME))
+				fail(desc, "cannot remove after the second load");
+			if (verbose)
+				fprintf(stderr, "%s: ok\n", desc);
+		}
+	}
+	memcpy(img, work, img_sect * 512);
+	rw_cache(true, img_sect);
+	printf("dmfuzz: seqlimit, %" PRIu64 " refused, %" PRIu64 " loaded, %"
+	       PRIu64 " failed\n", refused, loaded, failed);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t n;
@@ -729,6 +809,8 @@ int main(int argc, char **argv)
 		return do_tables(n);
 	if (!strcmp(argv[1], "images"))
 		return do_images(n);
+	if (!strcmp(argv[1], "seqlimit"))
+		return do_seqlimit();
 	fprintf(stderr, "dmfuzz: unknown mode %s\n", argv[1]);
 	return 2;
 }

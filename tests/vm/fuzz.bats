@@ -38,3 +38,13 @@ teardown_file() {
 	[[ "$output" == *"dmfuzz: 100 images, "*" 0 failed"* ]]
 	wc_dmesg_clean
 }
+
+@test "commit sequence numbers at the limit: refused past it, the highest accepted one stays loadable" {
+	# regression: a 40-bit wrap of the commit number once turned an
+	# accepted cache into one refused on its next load
+	run "$DF" seqlimit /dev/ram0 /dev/mapper/fzc 0
+	echo "$output"
+	[ "$status" = 0 ]
+	[[ "$output" == *"dmfuzz: seqlimit, "*" 0 failed"* ]]
+	wc_dmesg_clean
+}
