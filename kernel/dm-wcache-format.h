@@ -49,6 +49,18 @@
 #define WCACHE_FEATURE_INCOMPAT_SUPP	0ull
 #define WCACHE_FEATURE_RO_COMPAT_SUPP	0ull
 
+/*
+ * Commit sequence numbers (superblock durable_seq, entry seq) are kept in
+ * 40 bits in memory.  On disk they must stay below WCACHE_SEQ_MAX, which
+ * leaves 2^32 commits of headroom before the 40-bit limit: a cache loaded
+ * with the highest acceptable number can still commit for over a century
+ * at a thousand commits a second, and the target refuses to commit past
+ * the limit instead of wrapping (a wrapped number would make the cache
+ * unloadable).
+ */
+#define WCACHE_SEQ_BITS			40
+#define WCACHE_SEQ_MAX			((1ULL << WCACHE_SEQ_BITS) - (1ULL << 32))
+
 /* Superblock flags. */
 #define WCACHE_SB_FLAG_CLEAN		0x1	/* last shutdown left no dirty data */
 
