@@ -14,7 +14,9 @@
  *       completed fsync send "mark g<GEN>" to the dm-log-writes device
  *       --mark-dev NAME (GEN = last write covered by that fsync) so that the
  *       log records which generations were acknowledged.  JOURNAL gets one
- *       line "w GEN LBA NBLOCKS" per write and "f GEN" per completed fsync.
+ *       line "w GEN LBA NBLOCKS" before each write and "f GEN" after each
+ *       completed fsync, each flushed at once (a journal on a host-shared
+ *       directory survives a VM power cut).
  *     --blocks N       address space in 4 KiB blocks (default 4096)
  *     --ops N          write operations (default 1000)
  *     --fsync-every N  fsync after 1..2N-1 writes, random (default 4)
@@ -91,9 +93,13 @@ static int do_write(const char *dev, const char *journal, uint64_t blocks,
 			n = blocks - lba;
 		for (i = 0; i < n; i++)
 			make_stamp(buf + (size_t)i * BS, lba + i, gen);
+		/* journal first: after a power cut the journal must know
+		 * every generation that can be on the disk */
+		fprintf(j, "w %" PRIu64 " %" PRIu64 " %u\n", gen, lba, n);
+		if (fflush(j))
+			stamp_die("journal");
 		if (pwrite(fd, buf, (size_t)n * BS, lba * BS) != (ssize_t)n * BS)
 			stamp_die("write");
-		fprintf(j, "w %" PRIu64 " %" PRIu64 " %u\n", gen, lba, n);
 		if (--next_sync)
 			continue;
 		next_sync = 1 + random() % (2 * every - 1);
@@ -101,6 +107,8 @@ static int do_write(const char *dev, const char *journal, uint64_t blocks,
 			stamp_die("fsync");
 		fsyncs++;
 		fprintf(j, "f %" PRIu64 "\n", gen);
+		if (fflush(j))
+			stamp_die("journal");
 		if (mark_dev && dm_mark(mark_dev, gen)) {
 			fprintf(stderr, "replay-stamp: mark on %s failed\n",
 				mark_dev);
