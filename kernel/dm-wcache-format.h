@@ -51,15 +51,13 @@
 
 /*
  * Commit sequence numbers (superblock durable_seq, entry seq) are kept in
- * 40 bits in memory.  On disk they must stay below WCACHE_SEQ_MAX, which
- * leaves 2^32 commits of headroom before the 40-bit limit: a cache loaded
- * with the highest acceptable number can still commit for over a century
- * at a thousand commits a second, and the target refuses to commit past
- * the limit instead of wrapping (a wrapped number would make the cache
- * unloadable).
+ * 40 bits in memory: on disk they must be below 2^WCACHE_SEQ_BITS, and the
+ * target refuses to commit past that (error state) instead of wrapping,
+ * which would write entries with seq 0 and make the cache unloadable.
+ * (2^40 commits: 35 years at a thousand commits a second.)
  */
 #define WCACHE_SEQ_BITS			40
-#define WCACHE_SEQ_MAX			((1ULL << WCACHE_SEQ_BITS) - (1ULL << 32))
+#define WCACHE_SEQ_LIMIT		(1ULL << WCACHE_SEQ_BITS)
 
 /* Superblock flags. */
 #define WCACHE_SB_FLAG_CLEAN		0x1	/* last shutdown left no dirty data */

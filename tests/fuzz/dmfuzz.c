@@ -700,16 +700,18 @@ static int do_images(uint64_t n)
 }
 
 /*
- * Regression test: sequence numbers at the edge of what the target accepts.
- * Numbers >= WCACHE_SEQ_MAX must be refused; the highest accepted one must
- * leave a cache that commits and loads again (a 40-bit wrap once made such
- * a cache unloadable after its first commit).
+ * Regression test: commit numbers at the edge of the 40-bit range.
+ * Numbers >= 2^40 must be refused, numbers well below must load; near the
+ * limit a cache may be refused, but one that loaded and was used must load
+ * again (a 40-bit wrap once made such a cache unloadable after its first
+ * commits).
  */
 static int do_seqlimit(void)
 {
 	static const uint64_t vals[] = {
-		WCACHE_SEQ_MAX - 2, WCACHE_SEQ_MAX - 1, WCACHE_SEQ_MAX,
-		(1ull << WCACHE_SEQ_BITS) - 1, 1ull << WCACHE_SEQ_BITS,
+		WCACHE_SEQ_LIMIT - (1ull << 32), WCACHE_SEQ_LIMIT - 3,
+		WCACHE_SEQ_LIMIT - 2, WCACHE_SEQ_LIMIT - 1, WCACHE_SEQ_LIMIT,
+		WCACHE_SEQ_LIMIT + 1,
 	};
 	struct wcache_disk_sb *sb;
 	uint64_t md_sectors, s, at = 0;
@@ -751,12 +753,12 @@ static int do_seqlimit(void)
 				 where ? "entry seq" : "durable_seq", vals[v]);
 			if (dm_create(NAME, osect, "wcache", params, true)) {
 				refused++;
-				if (vals[v] < WCACHE_SEQ_MAX)
+				if (vals[v] <= WCACHE_SEQ_LIMIT - (1ull << 32))
 					fail(desc, "refused a valid sequence number");
 				continue;
 			}
 			loaded++;
-			if (vals[v] >= WCACHE_SEQ_MAX)
+			if (vals[v] >= WCACHE_SEQ_LIMIT)
 				fail(desc, "accepted a sequence number past the limit");
 			exercise(desc, osect, 4096);
 			if (dm_remove(NAME))
