@@ -19,17 +19,17 @@ points() {
 }
 
 @test "crash replay: sampled FLUSH/FUA points, writeback and table reloads during the workload" {
-	run "$CR" --seed 1 --ops 400 --sample 4
+	run "$CR" --seed 1 --ops 300 --sample 5
 	echo "$output"
 	[ "$status" = 0 ]
-	[ "$(points)" -ge 20 ]
+	[ "$(points)" -ge 12 ]
 }
 
 @test "crash replay: a random half of the unflushed writes also reached the disk" {
-	run "$CR" --seed 2 --ops 400 --sample 4 --subset 50
+	run "$CR" --seed 2 --ops 300 --sample 5 --subset 50
 	echo "$output"
 	[ "$status" = 0 ]
-	[ "$(points)" -ge 20 ]
+	[ "$(points)" -ge 12 ]
 }
 
 @test "crash replay self-test: claiming the next fsync as acknowledged is caught" {
