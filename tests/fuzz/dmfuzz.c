@@ -48,6 +48,7 @@
 static const char *origin, *cache;
 static uint64_t osect, csect;
 static char node[256];
+static unsigned int last_major, last_minor;	/* of the last dm_create */
 static uint64_t refused, loaded, failed;
 static int verbose;
 
@@ -187,6 +188,10 @@ static int dm_create(const char *name, uint64_t len, const char *type,
 	     dm_task_add_target(t, 0, len, type, params) && dm_task_run(t) &&
 	     dm_task_get_info(t, &info) && info.exists;
 	dm_task_destroy(t);
+	if (ok) {
+		last_major = info.major;
+		last_minor = info.minor;
+	}
 	if (!ok) {
 		/* a failed create must leave nothing behind */
 		if (dm_exists(name))
@@ -674,8 +679,10 @@ static int do_images(uint64_t n)
 			fail(desc, "cannot create the cache mapping");
 			continue;
 		}
-		snprintf(params, sizeof(params), "s %s /dev/mapper/" CNAME " %u 2 origin_uuid %s",
-			 origin, bs, uuid);
+		/* by device number: with udev sync off, /dev/mapper nodes
+		 * may not exist yet */
+		snprintf(params, sizeof(params), "s %s %u:%u %u 2 origin_uuid %s",
+			 origin, last_major, last_minor, bs, uuid);
 		if (dm_create(NAME, tlen, "wcache", params, true)) {
 			refused++;
 		} else {
@@ -755,18 +762,49 @@ static int do_seqlimit(void)
 				refused++;
 				if (vals[v] <= WCACHE_SEQ_LIMIT - (1ull << 32))
 					fail(desc, "refused a valid sequence number");
-				continue;
+			} else {
+				loaded++;
+				if (vals[v] >= WCACHE_SEQ_LIMIT)
+					fail(desc, "accepted a sequence number past the limit");
+				if (vals[v] <= WCACHE_SEQ_LIMIT - (1ull << 32)) {
+					exercise(desc, osect, 4096);
+					if (dm_remove(NAME))
+						fail(desc, "cannot remove");
+					else if (dm_create(NAME, osect, "wcache", params, true))
+						fail(desc, "accepted and used, then refused on the next load");
+				} else {
+					/* at the limit: commits may fail (error
+					 * state), but must never wrap */
+					int fd = open(node, O_RDWR | O_DIRECT);
+					void *b;
+
+					if (fd >= 0 && !posix_memalign(&b, 4096, 4096)) {
+						memset(b, 1, 4096);
+						if (pwrite(fd, b, 4096, 0) == 4096)
+							(void)!fsync(fd);
+						free(b);
+					}
+					if (fd >= 0)
+						close(fd);
+				}
+				if (dm_remove(NAME))
+					fail(desc, "cannot remove");
 			}
-			loaded++;
-			if (vals[v] >= WCACHE_SEQ_LIMIT)
-				fail(desc, "accepted a sequence number past the limit");
-			exercise(desc, osect, 4096);
-			if (dm_remove(NAME))
-				fail(desc, "cannot remove");
-			else if (dm_create(NAME, osect, "wcache", params, true))
-				fail(desc, "accepted and used, then refused on the next load");
-			else if (dm_remove(NAME))
-				fail(desc, "cannot remove after the second load");
+			/* what is on disk now must be in range: no wrap */
+			rw_cache(false, img_sect);
+			if (get_le(img + offsetof(struct wcache_disk_sb, durable_seq), 8) >=
+			    WCACHE_SEQ_LIMIT && vals[v] < WCACHE_SEQ_LIMIT)
+				fail(desc, "a commit number past 2^40 was written");
+			for (s = 0; s < md_sectors; s++)
+				for (e = 0; e < WCACHE_ENTRIES_PER_SECTOR; e++) {
+					unsigned char *de = img + (WCACHE_MD_OFFSET + s) * 512 +
+							    32 + e * 32;
+					uint64_t q = get_le(de + 8, 8);
+
+					if (get_le(de + 20, 4) && (!q || q >= WCACHE_SEQ_LIMIT) &&
+					    !(where == 1 && vals[v] >= WCACHE_SEQ_LIMIT))
+						fail(desc, "an entry with commit number 0 or past 2^40 was written");
+				}
 			if (verbose)
 				fprintf(stderr, "%s: ok\n", desc);
 		}
