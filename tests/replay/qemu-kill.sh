@@ -6,7 +6,9 @@
 # next boot on the same disk files loads the target and checks that every
 # block acknowledged by a completed fsync is intact (journal kept on a
 # host-shared directory), then drains and checks the bare origin.
-#   tests/boot/target-qemu-kill.sh
+#   tests/replay/qemu-kill.sh
+# Not yet in tests/boot/ (run by make check): it has not been run once.
+# Move it there after a first passing run.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 RUN=tests/vm/run
