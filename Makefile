@@ -10,9 +10,9 @@ KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | while read v; do \
 	[ -d /lib/modules/$$v/build ] && echo $$v; done | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all deps module hddmodel tools check check-host check-vm demo bench sparse clean
+.PHONY: all deps module hddmodel tools replay check check-host check-vm demo bench sparse clean
 
-all: module hddmodel tools
+all: module hddmodel tools replay
 
 deps:
 	@./scripts/install-deps.sh
@@ -26,6 +26,12 @@ hddmodel: deps
 
 tools: deps
 	$(MAKE) -C tools
+
+# crash-replay tools (tests/replay) and the in-VM target fuzzer
+# (tests/fuzz/dmfuzz), run by tests/vm/crash-replay.bats and fuzz.bats
+replay: deps
+	$(MAKE) -C tests/replay
+	$(MAKE) -C tests/fuzz dmfuzz
 
 sparse: deps
 	$(MAKE) -C kernel KDIR=$(KDIR) C=1
@@ -46,6 +52,7 @@ clean:
 	-$(MAKE) -C kernel KDIR=$(KDIR) clean
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C bench/hddmodel KDIR=$(KDIR) clean
+	-$(MAKE) -C tests/replay clean
 
 # ---------------------------------------------------------------------------
 # Installation and Debian packages (packaging/README.md)

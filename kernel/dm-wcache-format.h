@@ -49,6 +49,16 @@
 #define WCACHE_FEATURE_INCOMPAT_SUPP	0ull
 #define WCACHE_FEATURE_RO_COMPAT_SUPP	0ull
 
+/*
+ * Commit sequence numbers (superblock durable_seq, entry seq) are kept in
+ * 40 bits in memory: on disk they must be below 2^WCACHE_SEQ_BITS, and the
+ * target refuses to commit past that (error state) instead of wrapping,
+ * which would write entries with seq 0 and make the cache unloadable.
+ * (2^40 commits: 35 years at a thousand commits a second.)
+ */
+#define WCACHE_SEQ_BITS			40
+#define WCACHE_SEQ_LIMIT		(1ULL << WCACHE_SEQ_BITS)
+
 /* Superblock flags. */
 #define WCACHE_SB_FLAG_CLEAN		0x1	/* last shutdown left no dirty data */
 

@@ -245,7 +245,7 @@ int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 		*reason = "Corrupt superblock (geometry)";
 		return -EINVAL;
 	}
-	if (le64_to_cpu(sb->durable_seq) >= (1ULL << 40)) {
+	if (le64_to_cpu(sb->durable_seq) >= WCACHE_SEQ_LIMIT) {
 		*reason = "Corrupt superblock (sequence number)";
 		return -EINVAL;
 	}
@@ -304,7 +304,7 @@ static bool wc_md_sector_ok(struct wcache *wc, struct wcache_disk_md_sector *s,
 		if (fl != WCACHE_ENTRY_VALID || b >= wc->n_blocks ||
 		    le64_to_cpu(de->oblock) >= wc->origin_blocks ||
 		    !le64_to_cpu(de->seq) ||
-		    le64_to_cpu(de->seq) >= (1ULL << 40)) {
+		    le64_to_cpu(de->seq) >= WCACHE_SEQ_LIMIT) {
 			*reason = "Corrupt metadata entry";
 			return false;
 		}
@@ -954,6 +954,12 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 
 	if (READ_ONCE(wc->error)) {
 		r = -EIO;
+		goto out;
+	}
+	if (unlikely(seq >= WCACHE_SEQ_LIMIT)) {
+		/* never wrap: seq 0 means "not yet committed" in memory */
+		wc_set_error(wc, -EOVERFLOW, "commit (sequence numbers exhausted)");
+		r = -EOVERFLOW;
 		goto out;
 	}
 	bitmap_zero(wc->written_bits, wc->md_sectors);

@@ -7,7 +7,8 @@ PKGS="build-essential make gcc pkg-config git kmod cpio busybox-static
 qemu-system-x86 linux-image-amd64 linux-headers-amd64
 lvm2 dmsetup liblvm2-dev libdevmapper-dev libjson-c-dev libblkid-dev
 fio bats udev systemd e2fsprogs xfsprogs util-linux sparse jq nbdkit nbdkit-plugin-dev nbd-client gnuplot-nox blktrace
-debhelper dh-dkms dkms lintian devscripts dpkg-dev fakeroot groff-base"
+debhelper dh-dkms dkms lintian devscripts dpkg-dev fakeroot groff-base
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

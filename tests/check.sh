@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run every test suite and print one summary line "N passed, N failed".
-#   host: `make -C tools check` (unit tests and host-side bats)
+#   host: `make -C tools check` (unit tests and host-side bats),
+#         `make -C tests/fuzz check` (libFuzzer on the parsers, 20 s each)
 #   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run)
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
 #         power cuts); they drive tests/vm/run themselves and speak TAP
@@ -68,6 +69,7 @@ run_suite() {
 start=$SECONDS
 if [ "$HOST" = 1 ]; then
 	run_suite host/tools make -s -C tools check
+	run_suite host/fuzz make -s -C tests/fuzz check
 fi
 if [ "$VM" = 1 ]; then
 	for f in tests/vm/*.bats; do
