@@ -330,13 +330,9 @@ int cmd_deactivate(struct wc_opts *o)
 	r = wc_lock();
 	if (r)
 		return r;
-	r = wc_pair_load(o->vg, o->lv, &p);
+	r = wc_pair_load_cached(o->vg, o->lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
-		goto out;
-	}
 	r = wc_pair_unmap(&p);
 	if (r)
 		goto out;

@@ -133,13 +133,9 @@ int cmd_tune(struct wc_opts *o)
 	r = wc_lock();
 	if (r)
 		return r;
-	r = wc_pair_load(o->vg, o->lv, &p);
+	r = wc_pair_load_cached(o->vg, o->lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
-		goto out;
-	}
 	if (p.ot.state != WC_ST_ATTACHED) {
 		r = wc_err(WC_EREFUSED, "%s/%s is in state %s; finish that first (wcachectl %s %s/%s)",
 			   o->vg, o->lv, wc_state_name(p.ot.state),

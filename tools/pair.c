@@ -433,3 +433,12 @@ int wc_lock(void)
 	}
 	return 0;
 }
+
+int wc_pair_load_cached(const char *vg, const char *lv, struct wc_pair *p)
+{
+	int r = wc_pair_load(vg, lv, p);
+
+	if (!r && p->ot.role != WC_ROLE_ORIGIN)
+		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", vg, lv);
+	return r;
+}

@@ -34,6 +34,8 @@ struct wc_pair {
  * for malformed tags; WC_ELVM.
  */
 int wc_pair_load(const char *vg, const char *lv, struct wc_pair *p);
+/* wc_pair_load, and WC_ENOENT unless VG/LV is the origin of a pairing. */
+int wc_pair_load_cached(const char *vg, const char *lv, struct wc_pair *p);
 void wc_pair_free(struct wc_pair *p);
 int wc_pair_reload(struct wc_pair *p);
 
