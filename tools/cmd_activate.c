@@ -166,13 +166,9 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 	struct wc_pair p;
 	int r, partial;
 
-	r = wc_pair_load(vg, lv, &p);
+	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", vg, lv);
-		goto out;
-	}
 	if (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))
 		p.ot.state = WC_ST_ATTACHING;	/* not renamed: attach stopped early */
 	switch (p.ot.state) {

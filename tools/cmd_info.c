@@ -224,13 +224,9 @@ static int status_one(struct wc_opts *o, const char *vg, const char *lv,
 	struct wc_table tb;
 	int r, mapped;
 
-	r = wc_pair_load(vg, lv, &p);
+	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", vg, lv);
-		goto out;
-	}
 	mapped = wc_pair_mapped(&p, &st, &tb);
 	if (mapped < 0) {
 		r = -mapped;
