@@ -35,12 +35,39 @@ power_on() {
 	wc_nullb_power pcc 1
 }
 
-@test "power cuts with volatile caches: every fsync'd write survives" {
+# new_devices CACHE_MB: origin $O and cache $C (null_blk, volatile caches)
+new_devices() {
 	O=$(wc_nullb pco 64 8)
-	C=$(wc_nullb pcc 40 8)
+	C=$(wc_nullb pcc "$1" 8)
 	[ -b "$O" ] && [ -b "$C" ]
 	wc_zero_sb $C
 	rm -f /tmp/acked
+}
+
+# after a power cut: the target loads without error and holds every
+# acknowledged write (left loaded as wc)
+reload_and_check() {
+	dmsetup remove wc || dmsetup remove --force wc
+	power_on
+	wc_create wc $O $C 4096
+	[ "$(wc_status_field wc 1)" = 0 ]
+	run $STAMP check /dev/mapper/wc $NB /tmp/acked
+	echo "$output"
+	[ "$status" = 0 ]
+}
+
+# drain the loaded wc: the bare origin then holds every acknowledged write
+drain_and_check_origin() {
+	dmsetup message wc 0 writeback
+	[ "$(wc_status_field wc 5)" = 0 ]
+	dmsetup remove wc
+	run $STAMP check $O $NB /tmp/acked
+	echo "$output"
+	[ "$status" = 0 ]
+}
+
+@test "power cuts with volatile caches: every fsync'd write survives" {
+	new_devices 40
 	local seed pid
 	for seed in 1 2 3; do
 		# low watermarks: writeback to the origin runs during the test
@@ -59,51 +86,25 @@ power_on() {
 			cut_power
 			wait $pid || true
 		fi
-		dmsetup remove wc || dmsetup remove --force wc
-		power_on
-		wc_create wc $O $C 4096
-		[ "$(wc_status_field wc 1)" = 0 ]
-		run $STAMP check /dev/mapper/wc $NB /tmp/acked
-		echo "$output"
-		[ "$status" = 0 ]
+		reload_and_check
 		dmsetup remove wc
 	done
-	# drain: the bare origin then holds every acknowledged write
 	wc_create wc $O $C 4096
-	dmsetup message wc 0 writeback
-	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
-	run $STAMP check $O $NB /tmp/acked
-	echo "$output"
-	[ "$status" = 0 ]
+	drain_and_check_origin
 	wc_dmesg_clean
 }
 
 @test "cache full: writers wait for writeback, and every fsync'd write survives a power cut" {
 	# 8 MiB of cache (about 1900 blocks after metadata) under 8192 blocks of
 	# random writes: the cache fills, writes wait on free space
-	O=$(wc_nullb pco 64 8)
-	C=$(wc_nullb pcc 8 8)
-	[ -b "$O" ] && [ -b "$C" ]
-	wc_zero_sb $C
-	rm -f /tmp/acked
+	new_devices 8
 	wc_create wc $O $C 4096 high_watermark 100 low_watermark 99 autocommit_time 50
 	$STAMP write /dev/mapper/wc $NB /tmp/acked --iters 6000 --fsync-every 8 \
 		--tail 32 --seed 11
 	# the cache was full: writes waited for free blocks
 	[ "$(wc_status_field wc 12)" -gt 0 ]
 	cut_power
-	dmsetup remove wc || dmsetup remove --force wc
-	power_on
-	wc_create wc $O $C 4096
-	[ "$(wc_status_field wc 1)" = 0 ]
-	run $STAMP check /dev/mapper/wc $NB /tmp/acked
-	echo "$output"
-	[ "$status" = 0 ]
-	dmsetup message wc 0 writeback
-	dmsetup remove wc
-	run $STAMP check $O $NB /tmp/acked
-	echo "$output"
-	[ "$status" = 0 ]
+	reload_and_check
+	drain_and_check_origin
 	wc_dmesg_clean
 }
