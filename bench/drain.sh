@@ -48,7 +48,7 @@ for t in $(wb_targets); do
 	wb_reset_origin_stats
 	wb_trace_start
 	t0=$(date +%s%N)
-	dmsetup message d 0 cleaner || { say "$t: no cleaner message"; dmsetup remove d; continue; }
+	dmsetup message d 0 cleaner || { say "$t: no cleaner message"; dmsetup remove --retry d; continue; }
 	left=$dirty
 	while [ "$left" -gt 0 ]; do
 		sleep 0.2

@@ -45,7 +45,7 @@ mem() {	# -> "MemFree Slab VmallocUsed" in KiB
 # moves with everything else in the guest and is only printed)
 measure() {
 	local t=$1 mb=$2 f0 s0 v0 f1 s1 v1 f2 s2 v2 used
-	dmsetup remove wbc 2>/dev/null
+	dmsetup remove --retry wbc 2>/dev/null
 	echo "0 $((mb * 2048)) linear /dev/ram1 0" | dmsetup create wbc || return 1
 	read -r f0 s0 v0 <<<"$(mem)"
 	if ! wb_create r "$t"; then

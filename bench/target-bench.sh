@@ -61,7 +61,7 @@ for r in $(seq "$REPS"); do
 		for j in 1 2; do
 			mk b $t /dev/ram0 /dev/ram1
 			v=$(fio_iops /dev/mapper/b $j)
-			dmsetup remove b
+			dmsetup remove --retry b
 			V[$t,$j]="${V[$t,$j]} $v"
 			echo "round $r: $t jobs=$j: $v IOPS"
 		done
@@ -83,7 +83,7 @@ for t in writecache wcache; do
 	read -r w s lat <<<"$(fio_fsync /dev/mapper/f)"
 	f1=$(flushes "$C")
 	F[$t]="$w $s $lat $((f1 - f0))"
-	dmsetup remove f
+	dmsetup remove --retry f
 	python3 -c "w,s,l,f=$w,$s,$lat,$((f1 - f0)); print('%s: %d fsyncs, %.2f cache flushes per fsync, mean fsync %d us' % ('$t', s, f/max(s,1), l))"
 done
 

@@ -64,7 +64,7 @@ for t in writecache wcache; do
 	read -r D[$t] S[$t] <<<"$(cd /tmp/bt && blkparse -i trace -q -f '%a %d %S %n\n' 2>/dev/null |
 		awk '$1=="D" && $2 ~ /W/ && $4 > 0 { if (p != "") { d = $3 - p; if (d < 0) d = -d; sum += d }
 			p = $3 + $4; blocks += $4 / 8 } END { printf "%.0f %.0f\n", sum, blocks }')"
-	dmsetup remove x
+	dmsetup remove --retry x
 	echo "$t drain: ${T[$t]} s, ${N[$t]} origin writes, seek ${D[$t]} sectors over ${S[$t]} blocks"
 done
 
@@ -74,7 +74,7 @@ for t in writecache wcache; do
 	I[$t]=$(fio --name=s --filename=/dev/mapper/x --ioengine=libaio --direct=1 --rw=randwrite \
 		--bs=4k --iodepth=32 --size=512M --runtime="$RT" --time_based --output-format=json |
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["jobs"][0]["write"]["iops"]))')
-	dmsetup remove x
+	dmsetup remove --retry x
 	echo "$t sustained (working set 8x cache): ${I[$t]} IOPS"
 done
 

@@ -193,6 +193,11 @@ static int simple(int type, const char *name, int flush)
 		return -ENOMEM;
 	if (!flush)
 		dm_task_no_flush(dmt);
+	/* udev's blkid may hold a just-created device open for a moment */
+	if (type == DM_DEVICE_REMOVE && !dm_task_retry_remove(dmt)) {
+		dm_task_destroy(dmt);
+		return -ENOMEM;
+	}
 	if (type == DM_DEVICE_REMOVE || type == DM_DEVICE_RESUME)
 		ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
 	else

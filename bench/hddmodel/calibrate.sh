@@ -43,5 +43,5 @@ for cfg in "queue=fifo" "queue=sptf" "queue=fifo disk_gb=2"; do
 			--direct=1 --time_based --runtime="$RT" --size=2G)
 		printf '%-10s 1M QD4  %8s MB/s\n' "seq$rw" "$(awk -v i="$i" 'BEGIN { printf "%.0f", i * 1.048576 }')"
 	done
-	dmsetup remove hddc
+	dmsetup remove --retry hddc
 done

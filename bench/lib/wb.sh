@@ -34,7 +34,7 @@ wb_targets() {
 
 # wb_reset_origin: a fresh HDD model (head at 0, counters at 0), same data.
 wb_reset_origin() {
-	dmsetup remove hdd && hdd_create hdd "$WB_ORIGIN_MB" $WB_HDD_ARGS >/dev/null
+	dmsetup remove --retry hdd && hdd_create hdd "$WB_ORIGIN_MB" $WB_HDD_ARGS >/dev/null
 }
 
 # wb_create NAME TARGET [opt args...]: the cache on a zeroed superblock.

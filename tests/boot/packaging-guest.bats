@@ -136,10 +136,10 @@ snapshot() {
 	dd if="$PKGT/data" of=/dev/mapper/pkgwc bs=1M oflag=direct conv=fsync status=none
 	cmp "$PKGT/data" <(dd if=/dev/mapper/pkgwc bs=1M count=8 iflag=direct status=none)
 	# again after the table is torn down and loaded from the devices
-	dmsetup remove pkgwc
+	dmsetup remove --retry pkgwc
 	echo "0 $len wcache s /dev/ram0 /dev/ram1 4096 0" | dmsetup create pkgwc
 	cmp "$PKGT/data" <(dd if=/dev/mapper/pkgwc bs=1M count=8 iflag=direct status=none)
-	dmsetup remove pkgwc
+	dmsetup remove --retry pkgwc
 	rmmod brd
 	modprobe -r dm-wcache
 	! grep -q '^dm_wcache ' /proc/modules

@@ -20,6 +20,6 @@ echo "# tables took $((SECONDS - start)) s"
 start=$SECONDS
 "$HERE/dmfuzz" images /dev/ram0 /dev/mapper/fzc "$I" "$SEED"; r2=$?
 echo "# images took $((SECONDS - start)) s"
-dmsetup remove fzc
+dmsetup remove --retry fzc
 wc_dmesg_clean || { echo "dmesg shows a kernel problem"; exit 1; }
 [ "$r1" = 0 ] && [ "$r2" = 0 ]

@@ -99,8 +99,8 @@ done
 wait $pid || { echo "# workload failed"; cleanup; exit 1; }
 echo "# workload done in $((SECONDS - t0))s, $reloads table reloads"
 echo "# status: $(dmsetup status rp-wc)"
-dmsetup remove rp-wc && dmsetup remove rp-o && dmsetup remove rp-c &&
-	dmsetup remove rp-lw || { cleanup; exit 1; }
+dmsetup remove --retry rp-wc && dmsetup remove --retry rp-o && dmsetup remove --retry rp-c &&
+	dmsetup remove --retry rp-lw || { cleanup; exit 1; }
 "$HERE/replay-log" list /dev/ram2 >"$WORK/log.txt" || exit 1
 echo "# log: $(grep -c . "$WORK/log.txt") entries, $(grep -c -E 'FLUSH|FUA' "$WORK/log.txt") FLUSH/FUA, $(grep -c ' MARK ' "$WORK/log.txt") marks"
 

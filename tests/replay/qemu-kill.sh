@@ -55,7 +55,7 @@ for spec in "0|4" "4 high_watermark 10 low_watermark 5|6" "2 autocommit_time 500
 			$RS check /dev/mapper/wc $tmp/j --blocks $NB --acked \$a || exit 1
 			dmsetup message wc 0 writeback || exit 1
 			[ \$(wc_status_field wc 5) = 0 ] || exit 1
-			dmsetup remove wc || exit 1
+			dmsetup remove --retry wc || exit 1
 			$RS check /dev/vda $tmp/j --blocks $NB --acked \$a" >"$tmp/r$cycle.log" 2>&1
 		rc=$?
 		log=$tmp/r$cycle.log

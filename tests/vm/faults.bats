@@ -101,13 +101,13 @@ err_field() {
 	[ "$status" != 0 ]
 	# the origin comes back: a reload loads the committed state and drains
 	healthy fo
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	create 0
 	[ "$(err_field)" = 0 ]
 	check /dev/mapper/wc
 	dmsetup message wc 0 writeback
 	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	check /dev/mapper/fo
 	wc_dmesg_clean
 }
@@ -124,7 +124,7 @@ err_field() {
 	[ "$status" != 0 ] || [ "$(err_field)" != 0 ]
 	check /dev/mapper/wc
 	healthy fc
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	create 0
 	[ "$(err_field)" = 0 ]
 	check /dev/mapper/wc
@@ -144,7 +144,7 @@ err_field() {
 	[ "$eio" -gt 0 ]
 	[ "$(err_field)" != 0 ]
 	healthy fc
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	create 0
 	check /dev/mapper/wc
 	wc_dmesg_clean
@@ -160,13 +160,13 @@ err_field() {
 	run dmsetup message wc 0 writeback
 	[ "$(err_field)" != 0 ]
 	# removing the target works although the origin is gone
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	healthy fo
 	create 0
 	[ "$(err_field)" = 0 ]
 	check /dev/mapper/wc
 	dmsetup message wc 0 writeback
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	check /dev/mapper/fo
 	wc_dmesg_clean
 }
@@ -181,7 +181,7 @@ err_field() {
 	run dd if=/dev/zero of=/dev/mapper/wc bs=4k count=1 oflag=direct,sync
 	[ "$status" != 0 ]
 	[ "$(err_field)" != 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	# a missing cache must not be loadable (its metadata cannot be read)
 	run create 0
 	[ "$status" != 0 ]
@@ -206,13 +206,13 @@ err_field() {
 	[ "$ACKED" -gt 0 ]
 	check /dev/mapper/wc
 	healthy fo
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	create 0
 	[ "$(err_field)" = 0 ]
 	check /dev/mapper/wc
 	dmsetup message wc 0 writeback
 	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	check /dev/mapper/fo
 	wc_dmesg_clean
 }

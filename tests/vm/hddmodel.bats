@@ -17,7 +17,7 @@ setup_file() {
 }
 
 teardown_file() {
-	dmsetup remove hddt 2>/dev/null || true
+	dmsetup remove --retry hddt 2>/dev/null || true
 	rmmod dm_hddmodel 2>/dev/null || true
 }
 

@@ -16,7 +16,7 @@ setup_file() {
 }
 
 teardown() {
-	dmsetup remove wc >/dev/null 2>&1 || dmsetup remove --force wc >/dev/null 2>&1 || true
+	dmsetup remove --retry wc >/dev/null 2>&1 || dmsetup remove --retry --force wc >/dev/null 2>&1 || true
 	for d in pco pcc; do
 		[ -d /sys/kernel/config/nullb/$d ] || continue
 		echo 0 >/sys/kernel/config/nullb/$d/power 2>/dev/null || true
@@ -47,7 +47,7 @@ new_devices() {
 # after a power cut: the target loads without error and holds every
 # acknowledged write (left loaded as wc)
 reload_and_check() {
-	dmsetup remove wc || dmsetup remove --force wc
+	dmsetup remove --retry wc || dmsetup remove --retry --force wc
 	power_on
 	wc_create wc $O $C 4096
 	[ "$(wc_status_field wc 1)" = 0 ]
@@ -60,7 +60,7 @@ reload_and_check() {
 drain_and_check_origin() {
 	dmsetup message wc 0 writeback
 	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	run $STAMP check $O $NB /tmp/acked
 	echo "$output"
 	[ "$status" = 0 ]
@@ -87,7 +87,7 @@ drain_and_check_origin() {
 			wait $pid || true
 		fi
 		reload_and_check
-		dmsetup remove wc
+		dmsetup remove --retry wc
 	done
 	wc_create wc $O $C 4096
 	drain_and_check_origin

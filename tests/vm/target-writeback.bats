@@ -15,16 +15,16 @@ setup_file() {
 }
 
 teardown_file() {
-	dmsetup remove wbc || true
+	dmsetup remove --retry wbc || true
 }
 
 setup() {
-	dmsetup remove wc >/dev/null 2>&1 || true
+	dmsetup remove --retry wc >/dev/null 2>&1 || true
 	wc_zero_sb $C
 }
 
 teardown() {
-	dmsetup remove wc >/dev/null 2>&1 || true
+	dmsetup remove --retry wc >/dev/null 2>&1 || true
 }
 
 # wait until status field $1 stops changing; prints it
@@ -74,7 +74,7 @@ settle() {
 		sleep 0.5
 	done
 	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	dd if=$O of=/tmp/rb bs=1M count=12 iflag=direct status=none
 	cmp /tmp/pat /tmp/rb
 }
@@ -97,7 +97,7 @@ settle() {
 	# after writeback the cached (updated) copies must not clobber the origin
 	dmsetup message wc 0 writeback
 	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	dd if=$O of=/tmp/rb bs=1M count=8 iflag=direct status=none
 	cmp /tmp/new /tmp/rb
 }

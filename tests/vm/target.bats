@@ -15,17 +15,17 @@ setup_file() {
 }
 
 teardown_file() {
-	dmsetup remove wcc || true
+	dmsetup remove --retry wcc || true
 }
 
 setup() {
-	dmsetup remove wc >/dev/null 2>&1 || true
-	dmsetup remove bad >/dev/null 2>&1 || true
+	dmsetup remove --retry wc >/dev/null 2>&1 || true
+	dmsetup remove --retry bad >/dev/null 2>&1 || true
 	wc_zero_sb $C
 }
 
 teardown() {
-	dmsetup remove wc >/dev/null 2>&1 || true
+	dmsetup remove --retry wc >/dev/null 2>&1 || true
 }
 
 expect_refused() {
@@ -110,7 +110,7 @@ expect_refused() {
 	wc_create wc $O $C 4096
 	head -c 16M /dev/urandom >/tmp/pat
 	dd if=/tmp/pat of=/dev/mapper/wc bs=64k seek=16 oflag=direct status=none
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	wc_create wc $O $C 4096
 	[ "$(wc_status_field wc 5)" -gt 0 ]
 	dd if=/dev/mapper/wc of=/tmp/rb bs=64k skip=16 count=256 iflag=direct status=none
@@ -118,7 +118,7 @@ expect_refused() {
 	dmsetup message wc 0 writeback
 	[ "$(wc_status_field wc 5)" = 0 ]
 	[ "$(wc_status_field wc 3)" = "$(wc_status_field wc 2)" ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	dd if=$O of=/tmp/rb bs=64k skip=16 count=256 iflag=direct status=none
 	cmp /tmp/pat /tmp/rb
 }
@@ -142,7 +142,7 @@ expect_refused() {
 	done
 	wait $pid
 	[ "$(wc_status_field wc 1)" = 0 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	wc_create wc $O $C 4096
 	fio --name=rl --filename=/dev/mapper/wc --ioengine=libaio --direct=1 --rw=randwrite \
 		--bs=4k --iodepth=16 --size=8M --verify=crc32c --verify_only=1 --output=/dev/null
@@ -161,7 +161,7 @@ expect_refused() {
 	! cmp -s -n 2097152 -i 1048576 /tmp/rb /tmp/pat
 	cmp -i 3145728 /tmp/pat /tmp/rb
 	[ "$(wc_status_field wc 15)" -ge 1 ]
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	wc_create wc $O $C 4096
 	dd if=/dev/mapper/wc of=/tmp/rb bs=1M count=4 iflag=direct status=none
 	cmp -n 2097152 -i 1048576 /tmp/rb /tmp/orig
@@ -177,7 +177,7 @@ expect_refused() {
 	wc_create wc $O $C 4096 origin_uuid $u1
 	dmsetup table wc | grep -q "origin_uuid $u1"
 	dd if=/dev/urandom of=/dev/mapper/wc bs=4k count=64 oflag=direct status=none
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	expect_refused "origin_uuid mismatch" "0 $len wcache s $O $C 4096 2 origin_uuid fedcba9876543210fedcba9876543210"
 	expect_refused "origin_uuid mismatch" "0 $len wcache s $O $C 4096 0"
 	expect_refused "different size" "0 $((len - 8)) wcache s $O $C 4096 2 origin_uuid $u1"
@@ -185,7 +185,7 @@ expect_refused() {
 		expect_refused "Block size in the table differs" "0 $len wcache s $O $C 512 2 origin_uuid $u1"
 	# the good table still loads
 	echo "0 $len wcache s $O $C 4096 2 origin_uuid $u1" | dmsetup create wc
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	# one flipped byte in a metadata sector
 	dd if=$C of=/tmp/md bs=512 skip=8 count=1 status=none
 	printf '\xff' | dd of=/tmp/md bs=1 seek=100 conv=notrunc status=none
@@ -227,7 +227,7 @@ expect_refused() {
 	done
 	[ "$(wc_status_field wc 5)" = 0 ]
 	[ "$(wc_status_field wc 11)" -ge 10 ]	# bypassed (other)
-	dmsetup remove wc
+	dmsetup remove --retry wc
 	wc_create wc $O $C 4096
 	dd if=/dev/urandom of=/tmp/pat bs=4k count=100 status=none
 	dd if=/tmp/pat of=/dev/mapper/wc bs=4k oflag=direct status=none
@@ -265,7 +265,7 @@ expect_refused() {
 	# further writes are refused while in error state
 	run dd if=/dev/zero of=/dev/mapper/wc bs=4k count=1 seek=600 oflag=direct status=none
 	[ "$status" -ne 0 ]
-	dmsetup remove wc || dmsetup remove --force wc
+	dmsetup remove --retry wc || dmsetup remove --retry --force wc
 	# cache back: everything acknowledged before the failure is still there
 	dmsetup suspend wcerr
 	dmsetup reload wcerr --table "0 $n linear $C 0"
@@ -274,7 +274,7 @@ expect_refused() {
 	[ "$(wc_status_field wc 1)" = 0 ]
 	dd if=/dev/mapper/wc of=/tmp/rb bs=4k count=64 iflag=direct status=none
 	cmp /tmp/pat /tmp/rb
-	dmsetup remove wc
-	dmsetup remove wcerr
+	dmsetup remove --retry wc
+	dmsetup remove --retry wcerr
 	wc_dmesg_clean
 }

@@ -28,7 +28,7 @@ setup_file() {
 teardown_file() {
 	vgremove -q -f $VG >/dev/null 2>&1
 	pvremove -q -y /dev/mapper/wcslowdisk /dev/ram1 >/dev/null 2>&1
-	dmsetup remove wcslowdisk 2>/dev/null
+	dmsetup remove --retry wcslowdisk 2>/dev/null
 	rmmod brd 2>/dev/null || true
 }
 
