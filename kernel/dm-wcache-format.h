@@ -21,7 +21,10 @@
  *
  * Commit protocol (see man/dm-wcache.7): an entry is written with the number
  * of the commit that made it durable (seq) and a checksum of its data block
- * (low 32 bits of xxh64, seed 0).
+ * (low 32 bits of xxh64, seed 0).  An entry flagged WCACHE_ENTRY_STABLE
+ * has no checksum (data_csum 0): its data block was written to a cache
+ * device without a volatile write cache, so the data was durable before the
+ * entry was ever written, and the entry is trusted whatever its seq.
  * The superblock records durable_seq: every commit <= durable_seq is known to
  * have completed its cache-device flush.  Entries with seq <= durable_seq are
  * trusted; entries with a higher seq are accepted on load only if the data
@@ -45,8 +48,10 @@
 #define WCACHE_ENTRIES_PER_SECTOR	15	/* (512 - 32) / 32 */
 
 /* Superblock feature flags.  A reader refusing unknown incompat bits. */
+#define WCACHE_FEATURE_INCOMPAT_STABLE	0x1ull	/* entries may be ENTRY_STABLE */
+
 #define WCACHE_FEATURE_COMPAT_SUPP	0ull
-#define WCACHE_FEATURE_INCOMPAT_SUPP	0ull
+#define WCACHE_FEATURE_INCOMPAT_SUPP	WCACHE_FEATURE_INCOMPAT_STABLE
 #define WCACHE_FEATURE_RO_COMPAT_SUPP	0ull
 
 /*
@@ -95,11 +100,12 @@ struct wcache_disk_md_header {
 };
 
 #define WCACHE_ENTRY_VALID		0x1
+#define WCACHE_ENTRY_STABLE		0x2	/* data durable before entry; no csum */
 
 struct wcache_disk_entry {
 	__le64 oblock;		/* origin block number (in block_size units) */
 	__le64 seq;		/* commit that wrote this entry */
-	__le32 data_csum;	/* low 32 bits of xxh64(data block, seed 0) */
+	__le32 data_csum;	/* low 32 bits of xxh64(data block, seed 0), or 0 */
 	__le32 flags;		/* WCACHE_ENTRY_*; 0 = free slot */
 	__le64 reserved;
 };

@@ -252,13 +252,15 @@ int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 	return 0;
 }
 
-static void wc_apply_sb(struct wcache *wc, const struct wcache_disk_sb *sb)
+void wc_apply_sb(struct wcache *wc, const struct wcache_disk_sb *sb)
 {
 	wc->n_blocks = le64_to_cpu(sb->n_blocks);
 	wc->md_offset = le64_to_cpu(sb->md_offset);
 	wc->md_sectors = le64_to_cpu(sb->md_sectors);
 	wc->data_offset = le64_to_cpu(sb->data_offset);
 	wc->format_nonce = le64_to_cpu(sb->format_nonce);
+	wc->stable_ok = !!(le64_to_cpu(sb->features_incompat) &
+			   WCACHE_FEATURE_INCOMPAT_STABLE);
 	wc->sb_seq = le64_to_cpu(sb->sb_seq);
 	wc->sb_durable_seq = le64_to_cpu(sb->durable_seq);
 	wc->sb = *sb;
@@ -301,7 +303,10 @@ static bool wc_md_sector_ok(struct wcache *wc, struct wcache_disk_md_sector *s,
 
 		if (!fl)
 			continue;
-		if (fl != WCACHE_ENTRY_VALID || b >= wc->n_blocks ||
+		if (fl != (WCACHE_ENTRY_VALID | (fl & WCACHE_ENTRY_STABLE)) ||
+		    ((fl & WCACHE_ENTRY_STABLE) &&
+		     (!wc->stable_ok || de->data_csum)) ||
+		    b >= wc->n_blocks ||
 		    le64_to_cpu(de->oblock) >= wc->origin_blocks ||
 		    !le64_to_cpu(de->seq) ||
 		    le64_to_cpu(de->seq) >= WCACHE_SEQ_LIMIT) {
@@ -624,6 +629,7 @@ int wc_format(struct wcache *wc)
 	sb->origin_sectors = cpu_to_le64(wc->ti->len);
 	memcpy(sb->origin_uuid, wc->a.origin_uuid, 16);
 	sb->format_nonce = cpu_to_le64(get_random_u64());
+	sb->features_incompat = cpu_to_le64(WCACHE_FEATURE_INCOMPAT_STABLE);
 	sb->format_time = cpu_to_le64(ktime_get_real_seconds());
 	wc->sb_seq = 0;
 	wc_apply_sb(wc, sb);
@@ -686,6 +692,7 @@ static int wc_load_sector(struct wcache *wc, u64 index,
 		struct wcache_disk_entry *de = &s->entries[i];
 		u64 b = index * WCACHE_ENTRIES_PER_SECTOR + i;
 		struct wc_entry *e;
+		unsigned int fl;
 		u64 seq;
 
 		if (!le32_to_cpu(de->flags))
@@ -694,10 +701,11 @@ static int wc_load_sector(struct wcache *wc, u64 index,
 		seq = le64_to_cpu(de->seq);
 		e->oblock = le64_to_cpu(de->oblock);
 		e->csum = le32_to_cpu(de->data_csum);
+		fl = le32_to_cpu(de->flags) & WCACHE_ENTRY_STABLE ? WF_STABLE : 0;
 		/* WS_OLD marks "valid on disk, not yet resolved" here */
-		e->meta = wm_make(WS_OLD, 0, 0, seq);
+		e->meta = wm_make(WS_OLD, fl, 0, seq);
 		lc->max_seq = max(lc->max_seq, seq);
-		if (seq > wc->sb_durable_seq)
+		if (seq > wc->sb_durable_seq && !fl)
 			lc->to_verify++;
 	}
 	return 0;
@@ -716,7 +724,8 @@ static int wc_verify_recent(struct wcache *wc, u64 *dropped)
 		struct wc_entry *e = &wc->entries[b];
 
 		if (wm_state(e->meta) != WS_OLD ||
-		    wm_seq(e->meta) <= wc->sb_durable_seq)
+		    wm_seq(e->meta) <= wc->sb_durable_seq ||
+		    (wm_flags(e->meta) & WF_STABLE))
 			continue;
 		r = wc_io_sync(wc, wc->cache->bdev, REQ_OP_READ, wc->cbuf,
 			       wc_block_to_sector(wc, b), wc->block_sectors);
@@ -776,7 +785,8 @@ int wc_load(struct wcache *wc)
 			superseded++;
 			cached--;
 		}
-		e->meta = wm_make(WS_CURRENT, 0, 0, wm_seq(e->meta));
+		e->meta = wm_make(WS_CURRENT, wm_flags(e->meta) & WF_STABLE, 0,
+				  wm_seq(e->meta));
 		wc_chain_insert(wc, b);
 		cached++;
 	}
@@ -861,7 +871,9 @@ again:
 			de->oblock = cpu_to_le64(e->oblock);
 			de->seq = cpu_to_le64(wm_seq(m));
 			de->data_csum = cpu_to_le32(e->csum);
-			de->flags = cpu_to_le32(WCACHE_ENTRY_VALID);
+			de->flags = cpu_to_le32(WCACHE_ENTRY_VALID |
+						(wm_flags(m) & WF_STABLE ?
+						 WCACHE_ENTRY_STABLE : 0));
 		}
 		spin_unlock_irqrestore(lock, flags);
 	}

@@ -30,6 +30,7 @@ struct wc_bio {
 	u32 csum;
 	u8 kind;
 	bool fua;
+	bool stable;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -312,11 +313,7 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = (char *)reason;
 		goto bad;
 	} else {
-		wc->n_blocks = le64_to_cpu(sb.n_blocks);
-		wc->md_offset = le64_to_cpu(sb.md_offset);
-		wc->md_sectors = le64_to_cpu(sb.md_sectors);
-		wc->data_offset = le64_to_cpu(sb.data_offset);
-		wc->format_nonce = le64_to_cpu(sb.format_nonce);
+		wc_apply_sb(wc, &sb);
 		r = wc_check_metadata(wc, &reason);
 		if (r) {
 			ti->error = (char *)reason;
@@ -331,9 +328,10 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_discard_bios = 1;
 	ti->discards_supported = true;
 	ti->per_io_data_size = sizeof(struct wc_bio);
-	r = dm_set_target_max_io_len(ti, wc->block_sectors);
-	if (r)
-		goto bad;
+	/*
+	 * No max_io_len: bios that go to the origin (misses, bypassed writes)
+	 * stay whole; the map function trims the others to one block.
+	 */
 	return 0;
 
 bad:
@@ -392,6 +390,35 @@ static bool wc_is_cached(struct wcache *wc, u64 oblock)
 }
 
 /*
+ * Number of sectors from @sector (within the bio) up to the first block
+ * from @sector on whose cached state is @cached, at most @sectors.
+ */
+static sector_t wc_run_sectors(struct wcache *wc, sector_t sector,
+			       sector_t sectors, bool cached)
+{
+	u64 ob = sector >> (wc->block_shift - SECTOR_SHIFT);
+	sector_t run = 0, step;
+
+	while (run < sectors && wc_is_cached(wc, ob) == cached) {
+		step = wc->block_sectors -
+		       ((sector + run) & (wc->block_sectors - 1));
+		run += step;
+		ob++;
+	}
+	return min(run, sectors);
+}
+
+/*
+ * Keep only the first @n sectors of @bio in this map call; device-mapper
+ * sends the rest to the target again.
+ */
+static void wc_trim_bio(struct bio *bio, sector_t n)
+{
+	if (n < bio_sectors(bio))
+		dm_accept_partial_bio(bio, n);
+}
+
+/*
  * Sequential stream detection for sequential_cutoff.  A small table of
  * streams, each filed under the sector where it ends: a write that starts
  * where a stream ended continues it, wherever it was submitted from (the
@@ -409,6 +436,9 @@ static bool wc_seq_bypass(struct wcache *wc, struct bio *bio)
 		return false;
 	if (start && READ_ONCE(prev->next) == start)
 		bytes += READ_ONCE(prev->bytes);
+	else if (READ_ONCE(next->next) == end)
+		/* the rest of a bio the map function trimmed */
+		bytes = max(bytes, READ_ONCE(next->bytes));
 	WRITE_ONCE(next->bytes, bytes);
 	WRITE_ONCE(next->next, end);
 	return bytes > wc->a.seq_cutoff;
@@ -449,7 +479,8 @@ static int wc_map_discard(struct wcache *wc, struct bio *bio, sector_t sector)
 			if (wm_seq(m)) {
 				/* keep it as an old version until durable */
 				WRITE_ONCE(wc->entries[b].meta,
-					   wm_make(WS_OLD, 0, wm_inflight(m),
+					   wm_make(WS_OLD, wm_flags(m) & WF_STABLE,
+						   wm_inflight(m),
 						   wm_seq(m)));
 				wc_mark_dirty(wc, b);
 			} else {
@@ -474,9 +505,27 @@ static int wc_map_read(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 {
 	u64 oblock = sector >> (wc->block_shift - SECTOR_SHIFT);
 	spinlock_t *lock = wc_lock_for(wc, oblock);
+	sector_t n = bio_sectors(bio);
 	unsigned long flags;
 	u32 b;
 
+	/*
+	 * Uncached blocks from the start of the bio go to the origin in one
+	 * piece; a cached block is read from the cache on its own.
+	 */
+	if (n > wc->block_sectors - (sector & (wc->block_sectors - 1))) {
+		sector_t run = wc_run_sectors(wc, sector, n, false);
+
+		if (run) {
+			wc_trim_bio(bio, run);
+			wc_stat_add(wc, reads, DIV_ROUND_UP_ULL(run, wc->block_sectors));
+			pb->kind = WK_ORIGIN;
+			wc_remap(bio, wc->origin, sector);
+			return DM_MAPIO_REMAPPED;
+		}
+		wc_trim_bio(bio, wc->block_sectors -
+				 (sector & (wc->block_sectors - 1)));
+	}
 	wc_stat_inc(wc, reads);
 	spin_lock_irqsave(lock, flags);
 	b = wc_find_current(wc, oblock);
@@ -509,31 +558,38 @@ static int wc_map_write(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 			sector_t sector)
 {
 	u64 oblock = sector >> (wc->block_shift - SECTOR_SHIFT);
-	bool bypass = false, waited = false;
+	sector_t n = bio_sectors(bio), run = 0;
+	bool waited = false;
 	u32 b;
 
-	wc_stat_inc(wc, writes);
 	if (READ_ONCE(wc->error))
 		return DM_MAPIO_KILL;
 	if ((sector & (wc->block_sectors - 1)) ||
-	    bio_sectors(bio) != wc->block_sectors) {
+	    (n & (wc->block_sectors - 1)) || !n) {
 		DMERR_LIMIT("write not aligned to the cache block size");
 		return DM_MAPIO_KILL;
 	}
 	if (wc->a.pause_ms)
 		WRITE_ONCE(wc->last_write_jiffies, jiffies);
 
+	/*
+	 * A bypassed write goes to the origin whole, up to the first block
+	 * that is cached: that one (and every cached block) is written to
+	 * the cache, so no stale cached copy can shadow or overwrite it.
+	 */
 	if (wc_seq_bypass(wc, bio)) {
-		bypass = !wc_is_cached(wc, oblock);
-		if (bypass)
-			wc_stat_inc(wc, bypass_seq);
+		run = wc_run_sectors(wc, sector, n, false);
+		if (run)
+			wc_stat_add(wc, bypass_seq, run >> (wc->block_shift - SECTOR_SHIFT));
 	} else if (READ_ONCE(wc->a.cleaner) ||
 		   (wc->a.metadata_only && !(bio->bi_opf & REQ_META))) {
-		bypass = !wc_is_cached(wc, oblock);
-		if (bypass)
-			wc_stat_inc(wc, bypass_other);
+		run = wc_run_sectors(wc, sector, n, false);
+		if (run)
+			wc_stat_add(wc, bypass_other, run >> (wc->block_shift - SECTOR_SHIFT));
 	}
-	if (bypass) {
+	wc_trim_bio(bio, run ? run : wc->block_sectors);
+	wc_stat_add(wc, writes, bio_sectors(bio) >> (wc->block_shift - SECTOR_SHIFT));
+	if (run) {
 		pb->kind = WK_ORIGIN;
 		WRITE_ONCE(wc->origin_dirty, true);
 		wc_remap(bio, wc->origin, sector);
@@ -557,7 +613,13 @@ static int wc_map_write(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 	pb->kind = WK_WRITE;
 	pb->block = b;
 	pb->oblock = oblock;
-	pb->csum = wc_bio_csum(bio);
+	/*
+	 * A cache device without a volatile write cache has the data durable
+	 * when the write completes, before any commit writes its entry: no
+	 * checksum is needed to validate the entry after a crash.
+	 */
+	pb->stable = wc->stable_ok && !bdev_write_cache(wc->cache->bdev);
+	pb->csum = pb->stable ? 0 : wc_bio_csum(bio);
 	pb->fua = !!(bio->bi_opf & REQ_FUA);
 	if (pb->fua)
 		wc_stat_inc(wc, fua);
@@ -609,7 +671,8 @@ static void wc_publish(struct wcache *wc, struct wc_bio *pb)
 			/* never committed: nobody can ever need it again */
 			wc_retire_locked(wc, cur);
 		} else {
-			WRITE_ONCE(c->meta, wm_make(WS_OLD, 0, wm_inflight(m),
+			WRITE_ONCE(c->meta, wm_make(WS_OLD, wm_flags(m) & WF_STABLE,
+						    wm_inflight(m),
 						    wm_seq(m)));
 			fl |= WF_HAS_OLD;
 		}
@@ -617,6 +680,8 @@ static void wc_publish(struct wcache *wc, struct wc_bio *pb)
 		/* discarded versions still on disk: free them once we are durable */
 		fl |= WF_HAS_OLD;
 	}
+	if (pb->stable)
+		fl |= WF_STABLE;
 	e->oblock = pb->oblock;
 	e->csum = pb->csum;
 	wc_chain_insert(wc, pb->block);
@@ -742,14 +807,7 @@ static int wcache_preresume(struct dm_target *ti)
 		DMERR("%s", reason);
 		return r;
 	} else {
-		wc->n_blocks = le64_to_cpu(sb.n_blocks);
-		wc->md_offset = le64_to_cpu(sb.md_offset);
-		wc->md_sectors = le64_to_cpu(sb.md_sectors);
-		wc->data_offset = le64_to_cpu(sb.data_offset);
-		wc->format_nonce = le64_to_cpu(sb.format_nonce);
-		wc->sb_seq = le64_to_cpu(sb.sb_seq);
-		wc->sb_durable_seq = le64_to_cpu(sb.durable_seq);
-		wc->sb = sb;
+		wc_apply_sb(wc, &sb);
 		r = wc_alloc_state(wc);
 		if (r)
 			goto fail;

@@ -59,6 +59,7 @@ enum wc_state {
 };
 
 #define WF_HAS_OLD	0x1	/* CURRENT entry with OLD versions in the chain */
+#define WF_STABLE	0x2	/* data durable on write completion; no csum */
 
 #define WM_STATE_BITS	4
 #define WM_FLAG_SHIFT	4
@@ -157,6 +158,7 @@ struct wcache {
 	sector_t md_offset;
 	sector_t data_offset;
 	u64 format_nonce;
+	bool stable_ok;			/* superblock has INCOMPAT_STABLE */
 
 	/* state */
 	bool loaded;
@@ -223,12 +225,14 @@ struct wcache {
 };
 
 #define wc_stat_inc(wc, field) this_cpu_inc((wc)->stats->field)
+#define wc_stat_add(wc, field, n) this_cpu_add((wc)->stats->field, n)
 
 /* dm-wcache-metadata.c */
 void wc_set_error(struct wcache *wc, int err, const char *what);
 int wc_read_sb(struct wcache *wc, struct wcache_disk_sb *sb);
 int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 		const char **reason);
+void wc_apply_sb(struct wcache *wc, const struct wcache_disk_sb *sb);
 int wc_check_metadata(struct wcache *wc, const char **reason);
 int wc_alloc_state(struct wcache *wc);
 void wc_free_state(struct wcache *wc);
