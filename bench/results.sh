@@ -17,6 +17,7 @@ if [ "${1:-}" = --run ]; then
 	bench/drain.sh
 	bench/ram.sh
 	bench/sequential.sh
+	bench/target-bench.sh
 fi
 
 section() {	# title log [grep pattern for the summary]
@@ -50,16 +51,23 @@ a RAM disk (brd).  The host was shared with other engineers' VM tests while
 these ran (load average in each header line): expect run-to-run noise of
 10-30% on the CPU-bound (cache-speed) figures.
 
-The kernel engineer's `bench/target-bench.sh` (burst, 2-job scaling,
-flushes per fsync, fsync latency) and `bench/target-writeback.sh` (drain and
-sustained on null_blk, exact I/O counts) print their own figures.
+The burst figures (4k randwrite QD32, 1 and 2 jobs, flushes per fsync, fsync
+latency) come from `bench/target-bench.sh`, on RAM disks: a cache device
+without a volatile write cache, so dm-wcache writes STABLE entries and
+computes no data checksum; its fsync figures use null_blk with a volatile
+cache, where every cached write is checksummed.
+`bench/target-writeback.sh` (drain and sustained on null_blk, exact I/O
+counts) prints its own figures.
 
 EOF
 	echo "## Ratios (dm-wcache / dm-writecache, same VM run, HDD-model origin)"
 	echo
-	for l in sustained drain ram sequential; do
+	for l in sustained drain ram sequential burst; do
 		[ -s "$R/$l.log" ] || continue
-		grep -h '] ratio ' "$R/$l.log" | sed 's/^\[ *[0-9]*s\] ratio /- /' |
+		{
+			grep -h '] ratio ' "$R/$l.log" | sed 's/^\[ *[0-9]*s\] ratio //'
+			sed -n '/^== ratios/,$ s/^\(wcache[^:]*[^ ]\) *: /burst \1: /p' "$R/$l.log"
+		} | sed 's/^/- /' |
 			awk '{ i = index($0, ": "); rest = substr($0, i + 2); v = rest; sub(/ .*/, "", v)
 				print substr($0, 1, i + 1) "**" v "**" substr(rest, length(v) + 1) }'
 	done
@@ -79,6 +87,7 @@ EOF
 	section "Sustained 4k randwrite, working set 8x the cache (HDD-model origin)" "$R/sustained.log"
 	section "Drain time and origin seek distance per written-back block (HDD-model origin)" "$R/drain.log"
 	section "RAM per cached block" "$R/ram.log"
+	section "Burst 4k randwrite QD32, flushes per fsync (RAM disks; fsync on null_blk)" "$R/burst.log"
 	section "Sequential 1 MiB writes (sequential_cutoff; HDD-model origin)" "$R/sequential.log"
 	section "HDD model calibration" "$R/hddmodel-calibrate.log"
 } >"$REPO/bench/RESULTS.md"

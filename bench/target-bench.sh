@@ -12,7 +12,13 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 RT=${1:-10}
 REPS=${2:-3}
 if [ -z "$WCACHE_IN_VM" ]; then
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 2400 -- bash "$REPO/bench/target-bench.sh" "$RT" "$REPS"
+	mkdir -p "$REPO/bench/results"
+	log=$REPO/bench/results/burst.log
+	echo "# $(date -u '+%F %H:%M UTC'): bench/target-bench.sh $RT $REPS, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$log"
+	"$REPO/tests/vm/run" --mem 3072 --timeout 2400 -- bash "$REPO/bench/target-bench.sh" "$RT" "$REPS" 2>&1 |
+		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
+		tee -a "$log"
+	exit "${PIPESTATUS[0]}"
 fi
 cd "$REPO"
 . tests/vm/target-lib.sh
