@@ -72,6 +72,28 @@ kname() { basename "$(readlink -f "$1")"; }
 	[ "$status" -eq 0 ]
 }
 
+@test "writecache target: activate VG loads the recorded writecache table; data written before reads back" {
+	"$WC" attach $VG/slow --cachevol fast --target writecache --yes
+	[ "$(dmsetup table $VG-slow | awk '{ print $3 }')" = writecache ]
+	# the table without its device numbers (they change across activations)
+	args() { dmsetup table $VG-slow | awk '{ $5 = $6 = ""; print }'; }
+	before=$(args)
+	head -c 4M /dev/urandom >/var/tmp/wc/pat
+	dd if=/var/tmp/wc/pat of=/dev/$VG/slow bs=1M oflag=direct conv=fsync status=none
+	"$WC" deactivate $VG/slow
+	! dm_exists $VG-slow && ! dm_exists $VG-slow_wco && ! dm_exists $VG-fast
+	run "$WC" activate --wait 5 $VG
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$VG/slow is active"* ]]
+	[ "$(args)" = "$before" ]
+	dd if=/dev/$VG/slow of=/var/tmp/wc/rb bs=1M count=4 iflag=direct status=none
+	cmp /var/tmp/wc/pat /var/tmp/wc/rb
+	# the origin stays hidden, as with dm-wcache
+	udevadm settle
+	udevadm info -q property /dev/mapper/$VG-slow_wco | grep -qx SYSTEMD_READY=0
+}
+
 @test "missing cachevol: origin stays inactive, status says why, activate --force gives the cache up" {
 	"$WC" attach $VG/slow --cachevol fast --target wcache --yes
 	mkfs.ext4 -q /dev/$VG/slow
