@@ -6,16 +6,17 @@
 # sequential 1 MiB writes, QD4, on the HDD model alone, on dm-writecache and
 # on dm-wcache (sequential_cutoff 4 MiB, what wcachectl plans) with the same
 # devices; prints MB/s, the bytes written to the cache device, and ratios.
-# Usage (host): bench/sequential.sh [MIB_WRITTEN (256)] [CACHE_MB (64)]
+# Usage (host): bench/sequential.sh [MIB_WRITTEN (256)] [CACHE_MB (64)] [ROUNDS (3)]
 set -u
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 MIB=${1:-256}
 CMB=${2:-64}
+ROUNDS=${3:-3}
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	make -s -C "$REPO/bench/hddmodel" module >/dev/null || exit 1
 	mkdir -p "$REPO/bench/results"
 	echo "# $(date -u '+%F %H:%M UTC'): bench/sequential.sh $*, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$REPO/bench/results/sequential.log"
-	"$REPO/tests/vm/run" --mem 2048 --timeout 1200 -- bash "$REPO/bench/sequential.sh" "$MIB" "$CMB" 2>&1 |
+	"$REPO/tests/vm/run" --mem 2048 --timeout 1200 -- bash "$REPO/bench/sequential.sh" "$MIB" "$CMB" "$ROUNDS" 2>&1 |
 		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
 		tee -a "$REPO/bench/results/sequential.log"
 	exit "${PIPESTATUS[0]}"
@@ -37,37 +38,40 @@ seqwrite() {
 		jq '.jobs[0].write.bw_bytes / 1000000'
 }
 
-declare -A MBS CB
-wb_reset_origin
-o1=$(seqwrite /dev/mapper/hdd)
-CB[origin]=0
-say "origin alone (first): $o1 MB/s"
-for t in $(wb_targets); do
+# ROUNDS interleaved rounds (origin alone, writecache, wcache), median per
+# set-up: host load moves TCG figures a lot over one run.
+declare -A MBS CB V
+for r in $(seq "$ROUNDS"); do
 	wb_reset_origin
-	args=""
-	[ "$t" = wcache ] && args="sequential_cutoff 4194304"
-	# shellcheck disable=SC2086
-	if ! wb_create s "$t" $args; then
-		say "$t: table refused: $WB_TABLE"
-		continue
-	fi
-	say "$t table: $WB_TABLE"
-	c0=$(cache_sectors)
-	MBS[$t]=$(seqwrite /dev/mapper/s)
-	c1=$(cache_sectors)
-	CB[$t]=$(((c1 - c0) * 512))
-	say "$t: ${MBS[$t]} MB/s, $((CB[$t] / 1024)) KiB written to the cache device"
-	dmsetup remove --retry s
+	v=$(seqwrite /dev/mapper/hdd)
+	V[origin]="${V[origin]:-} $v"
+	CB[origin]=0
+	say "round $r: origin alone: $v MB/s"
+	for t in $(wb_targets); do
+		wb_reset_origin
+		args=""
+		[ "$t" = wcache ] && args="sequential_cutoff 4194304"
+		# shellcheck disable=SC2086
+		if ! wb_create s "$t" $args; then
+			say "$t: table refused: $WB_TABLE"
+			continue
+		fi
+		[ "$r" = 1 ] && say "$t table: $WB_TABLE"
+		c0=$(cache_sectors)
+		v=$(seqwrite /dev/mapper/s)
+		c1=$(cache_sectors)
+		V[$t]="${V[$t]:-} $v"
+		CB[$t]=$(((c1 - c0) * 512))
+		say "round $r: $t: $v MB/s, $((CB[$t] / 1024)) KiB written to the cache device"
+		dmsetup remove --retry s
+	done
+done
+for t in "${!V[@]}"; do
+	MBS[$t]=$(echo ${V[$t]} | tr ' ' '\n' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 done
 
-# the origin alone again, last: host noise moves TCG figures over a run
-wb_reset_origin
-o2=$(seqwrite /dev/mapper/hdd)
-say "origin alone (last): $o2 MB/s"
-MBS[origin]=$(echo "$o1 $o2" | awk '{ print ($1 + $2) / 2 }')
-
 say "== sequential results"
-printf '%-12s %10s %18s\n' set-up MB/s cache_KiB_written
+printf '%-12s %10s %18s\n' set-up 'median MB/s' cache_KiB_written
 for t in origin $(wb_targets); do
 	[ -n "${MBS[$t]:-}" ] && printf '%-12s %10.1f %18d\n' "$t" "${MBS[$t]}" "$((CB[$t] / 1024))"
 done
