@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run every test suite and print one summary line "N passed, N failed".
 #   host: `make -C tools check` (unit tests and host-side bats),
-#         `make -C tests/fuzz check` (libFuzzer on the parsers, 20 s each)
+#         `make -C tests/fuzz check` (libFuzzer on the parsers, 10 s each)
 #   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run)
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
 #         power cuts); they drive tests/vm/run themselves and speak TAP
