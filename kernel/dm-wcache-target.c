@@ -456,41 +456,65 @@ static int wc_map_flush(struct wcache *wc, struct bio *bio)
 	return DM_MAPIO_SUBMITTED;
 }
 
+/* Drop the cached copy of origin block @ob, if any, for a discard. */
+static void wc_discard_block(struct wcache *wc, u64 ob)
+{
+	spinlock_t *lock = wc_lock_for(wc, ob);
+	unsigned long flags;
+	u32 b;
+
+	spin_lock_irqsave(lock, flags);
+	b = wc_find_current(wc, ob);
+	if (b != WC_NIL) {
+		u64 m = wc->entries[b].meta;
+
+		if (wm_seq(m)) {
+			/* keep it as an old version until durable */
+			WRITE_ONCE(wc->entries[b].meta,
+				   wm_make(WS_OLD, wm_flags(m) & WF_STABLE,
+					   wm_inflight(m), wm_seq(m)));
+			wc_mark_dirty(wc, b);
+		} else {
+			wc_retire_locked(wc, b);
+			wc_free_olds_locked(wc, ob);
+		}
+	}
+	spin_unlock_irqrestore(lock, flags);
+}
+
 static int wc_map_discard(struct wcache *wc, struct bio *bio, sector_t sector)
 {
 	u64 first = DIV_ROUND_UP_ULL(sector, wc->block_sectors);
 	u64 end = (sector + bio_sectors(bio)) >> (wc->block_shift - SECTOR_SHIFT);
-	u64 ob;
+	u64 i;
 
 	wc_stat_inc(wc, discards);
 	if (READ_ONCE(wc->error))
 		return DM_MAPIO_KILL;
-	/* Only blocks the discard covers completely lose their cached copy. */
-	for (ob = first; ob < end; ob++) {
-		spinlock_t *lock = wc_lock_for(wc, ob);
-		unsigned long flags;
-		u32 b;
+	/*
+	 * Only blocks the discard covers completely lose their cached copy.
+	 * A range larger than the cache (mkfs discards the whole device) is
+	 * handled by one pass over the cache's entries instead of one lookup
+	 * per origin block; wc_discard_block looks the block up again under
+	 * its lock.
+	 */
+	if (first < end && end - first > wc->n_blocks) {
+		for (i = 0; i < wc->n_blocks; i++) {
+			struct wc_entry *e = &wc->entries[i];
+			u64 ob = READ_ONCE(e->oblock);
 
-		spin_lock_irqsave(lock, flags);
-		b = wc_find_current(wc, ob);
-		if (b != WC_NIL) {
-			u64 m = wc->entries[b].meta;
-
-			if (wm_seq(m)) {
-				/* keep it as an old version until durable */
-				WRITE_ONCE(wc->entries[b].meta,
-					   wm_make(WS_OLD, wm_flags(m) & WF_STABLE,
-						   wm_inflight(m),
-						   wm_seq(m)));
-				wc_mark_dirty(wc, b);
-			} else {
-				wc_retire_locked(wc, b);
-				wc_free_olds_locked(wc, ob);
-			}
+			if (wm_state(READ_ONCE(e->meta)) == WS_CURRENT &&
+			    ob >= first && ob < end)
+				wc_discard_block(wc, ob);
+			if (!(i & 4095))
+				cond_resched();
 		}
-		spin_unlock_irqrestore(lock, flags);
-		if (!(ob & 4095))
-			cond_resched();
+	} else {
+		for (i = first; i < end; i++) {
+			wc_discard_block(wc, i);
+			if (!(i & 4095))
+				cond_resched();
+		}
 	}
 	if (!bdev_max_discard_sectors(wc->origin->bdev)) {
 		bio_endio(bio);

@@ -172,6 +172,24 @@ expect_refused() {
 	cmp -n 2097152 -i 1048576 /tmp/rb /tmp/orig
 }
 
+@test "a discard larger than the cache drops the cached blocks in its range, none outside" {
+	wc_create wc $O $C 4096
+	head -c 8M /dev/urandom >/tmp/pat
+	# 28..36 MiB: half below the discarded range, half inside it
+	dd if=/tmp/pat of=/dev/mapper/wc bs=1M seek=28 oflag=direct conv=fsync status=none
+	# 64 MiB: more blocks than the 32 MiB cache has
+	blkdiscard -o $((32 << 20)) -l $((64 << 20)) /dev/mapper/wc
+	dd if=$O of=/tmp/orig bs=1M skip=28 count=8 iflag=direct status=none
+	for pass in live reloaded; do
+		dd if=/dev/mapper/wc of=/tmp/rb bs=1M skip=28 count=8 iflag=direct status=none
+		cmp -n 4194304 /tmp/pat /tmp/rb
+		cmp -i 4194304 /tmp/rb /tmp/orig
+		! cmp -s -i 4194304 /tmp/rb /tmp/pat
+		dmsetup remove --retry wc
+		wc_create wc $O $C 4096
+	done
+}
+
 @test "corrupt superblock, metadata, foreign origin and block size mismatch are refused" {
 	local len=$(wc_sectors $O) u1=0123456789abcdef0123456789abcdef
 	wc_create wc $O $C 4096 origin_uuid $u1
