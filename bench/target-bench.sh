@@ -98,16 +98,20 @@ for t in writecache wcache; do
 	python3 -c "w,s,l,f=$w,$s,$lat,$((f1 - f0)); print('%s: %d fsyncs, %.2f cache flushes per fsync, mean fsync %d us' % ('$t', s, f/max(s,1), l))"
 done
 
-echo "== ratios"
-python3 - "${R[linear,1]}" "${R[linear,2]}" "${R[writecache,1]}" "${R[writecache,2]}" \
-	"${R[wcache,1]}" "${R[wcache,2]}" ${F[writecache]} ${F[wcache]} <<'PY'
+echo "== ratios (median over rounds of the ratio within each round: host load drifts less within one round)"
+lists() { local k; for k in "$@"; do echo "${V[$k]# }" | tr ' ' ','; done; }
+python3 - $(lists linear,1 linear,2 writecache,1 writecache,2 wcache,1 wcache,2) \
+	${F[writecache]} ${F[wcache]} <<'PY'
 import sys
-l1, l2, w1, w2, c1, c2 = map(float, sys.argv[1:7])
+from statistics import median
+l1, l2, w1, w2, c1, c2 = [list(map(float, a.split(","))) for a in sys.argv[1:7]]
 ww, ws, wl, wf, cw, cs, cl, cf = map(float, sys.argv[7:15])
-print("wcache/writecache 1 job : %.2f  (target >= 1.0)" % (c1 / w1))
-print("wcache/writecache 2 jobs: %.2f" % (c2 / w2))
-print("wcache/dm-linear  1 job : %.2f  (target >= 1.0)" % (c1 / l1))
-print("wcache 2-job/1-job      : %.2f  (target >= 1.9; dm-linear %.2f, writecache %.2f)" % (c2 / c1, l2 / l1, w2 / w1))
+def r(a, b):
+    return median(x / y for x, y in zip(a, b))
+print("wcache/writecache 1 job : %.2f  (target >= 1.0)" % r(c1, w1))
+print("wcache/writecache 2 jobs: %.2f" % r(c2, w2))
+print("wcache/dm-linear  1 job : %.2f  (target >= 1.0)" % r(c1, l1))
+print("wcache 2-job/1-job      : %.2f  (target >= 1.9; dm-linear %.2f, writecache %.2f)" % (r(c2, c1), r(l2, l1), r(w2, w1)))
 print("cache flushes per fsync : wcache %.2f, writecache %.2f  (target 1)" % (cf / cs, wf / ws))
 print("fsync latency QD1       : wcache %d us, writecache %d us, ratio %.2f" % (cl, wl, cl / wl))
 PY
