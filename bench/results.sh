@@ -60,7 +60,7 @@ cache, where every cached write is checksummed.
 counts) prints its own figures.
 
 EOF
-	echo "## Ratios (dm-wcache / dm-writecache, same VM run, HDD-model origin)"
+	echo "## Ratios (each measured within one VM run; set-ups in the sections below)"
 	echo
 	for l in sustained drain ram sequential burst; do
 		[ -s "$R/$l.log" ] || continue
