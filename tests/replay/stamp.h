@@ -2,7 +2,7 @@
 /*
  * Stamped blocks of the crash-replay tests: shared by replay-stamp (the
  * workload and checker) and replay-log (its built-in wcache check).
- * Test code: everything is static in this header.
+ * Test code: everything is static in this header (CRC-32C: dmtest.c).
  */
 #ifndef REPLAY_STAMP_H
 #define REPLAY_STAMP_H
@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <endian.h>
 
+#include "dmtest.h"
+
 #define BS		4096
 #define MAGIC		0x31594c5052435757ull	/* "WWCRPLY1" */
 
@@ -25,29 +27,6 @@ struct op {
 	uint64_t lba;
 	uint32_t n;
 };
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = (c >> 1) ^ (c & 1 ? 0x82f63b78u : 0);
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
 
 static uint64_t mix(uint64_t x)
 {
