@@ -26,7 +26,9 @@
  *     --seed S
  *     --mark-dev NAME  dm device taking "mark" messages (dm-log-writes)
  *     --append         DEV holds what JOURNAL lists (an earlier run, cut
- *                      short): go on from its last generation, appending
+ *                      short): go on from its last generation, appending;
+ *                      a line "r GEN" tells the checker that the cut run's
+ *                      writes after its last fsync were never acknowledged
  *   replay-stamp check DEV JOURNAL --acked GEN [--blocks N]
  *       every block must hold zeroes (never acknowledged) or a stamp the
  *       workload wrote to that lba, with a generation at least the newest
@@ -107,6 +109,11 @@ static int do_write(const char *dev, const char *journal, uint64_t blocks,
 	j = fopen(journal, append ? "a" : "w");
 	if (!j)
 		stamp_die("open journal");
+	/* the checker: writes of the cut run after its last fsync never
+	 * became acknowledged, whatever later fsyncs say */
+	if (append && first > 1 && (fprintf(j, "r %" PRIu64 "\n", first) < 0 ||
+				    fflush(j)))
+		stamp_die("journal");
 	srandom(seed);
 	next_sync = 1 + random() % (2 * every - 1);
 	for (gen = first; gen < first + ops; gen++) {
