@@ -14,7 +14,8 @@
 # least its generation, nothing is garbage) and one for the final drain.
 # See tests/replay/qemu-kill-guest.sh.
 #   tests/boot/qemu-kill.sh            CI sample: 3 kills, 4 boots
-#   WCACHE_SOAK=1 tests/boot/qemu-kill.sh      soak: 50 kills
+#   WCACHE_SOAK=1 tests/boot/qemu-kill.sh      soak: 50 kills (or
+#   tests/soak/qemu-kill-soak.sh)
 #   WCACHE_QKILL_KILLS=N               any number of kills
 # A failed check starts a new chain on fresh disk files (the soak goes on);
 # its disk files and journal are kept in /var/tmp/wcache-qkill-fail.*.
@@ -34,8 +35,6 @@ OPTS=("0"
       "6 high_watermark 20 low_watermark 0 writeback_jobs 4"
       "2 autocommit_blocks 16")
 n=0 failed=0 boot=0 kills=0 verified=0 fresh=1 t0=$SECONDS
-# how long to write after the first fsync: 0.5 .. 4.5 s
-cut() { printf '%d.%d' $((RANDOM % 5)) $((5 + RANDOM % 5)); }
 result() {	# result DESCRIPTION STATUS LOG
 	n=$((n + 1))
 	if [ "$2" = 0 ]; then
@@ -63,7 +62,9 @@ keep_failure() {
 last_opts=""
 while [ "$kills" -lt "$KILLS" ]; do
 	opts=${OPTS[$((boot % ${#OPTS[@]}))]}
-	c=$(cut)
+	# how long to write after the first fsync: 0.5 .. 4.9 s (drawn
+	# here: a $(...) subshell would repeat the same $RANDOM every time)
+	t=$((5 + RANDOM % 45)) c=$((t / 10)).$((t % 10))
 	log=$tmp/b$boot.log
 	if [ "$fresh" = 1 ]; then
 		rm -f "$tmp"/o.img "$tmp"/c.img "$tmp"/journal
