@@ -21,7 +21,6 @@
 #ifndef REPLAY_WCCHECK_H
 #define REPLAY_WCCHECK_H
 
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <libdevmapper.h>
