@@ -68,9 +68,12 @@ while [ "$kills" -lt "$KILLS" ]; do
 	log=$tmp/b$boot.log
 	if [ "$fresh" = 1 ]; then
 		rm -f "$tmp"/o.img "$tmp"/c.img "$tmp"/journal
-		vm "$log" - write "$c" "$boot" $opts
+		# seed boot+1 (srandom(0) repeats srandom(1)); $opts: words
+		# shellcheck disable=SC2086
+		vm "$log" - write "$c" "$((boot + 1))" $opts
 	else
-		vm "$log" check write "$c" "$boot" $opts
+		# shellcheck disable=SC2086
+		vm "$log" check write "$c" "$((boot + 1))" $opts
 	fi
 	rc=$?
 	kills=$((kills + 1))
