@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +40,7 @@
 #include <libdevmapper.h>
 
 #include "kernel/dm-wcache-format.h"
+#include "tests/replay/dmtest.h"
 
 #define NAME	"fz"
 #define CNAME	"fz-c"
@@ -61,45 +61,6 @@ static uint64_t rnd(void)
 static uint64_t pick(uint64_t n)
 {
 	return n ? rnd() % n : 0;
-}
-
-static void quiet_log(int level, const char *file, int line, int e,
-		      const char *f, ...)
-{
-	va_list ap;
-
-	(void)level;
-	(void)file;
-	(void)line;
-	(void)e;
-	if (!verbose)
-		return;
-	va_start(ap, f);
-	vfprintf(stderr, f, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static uint32_t crc_table[256];
-
-static uint32_t crc32c(const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-	uint32_t c = 0xffffffffu;
-
-	if (!crc_table[1]) {
-		uint32_t i, j, v;
-
-		for (i = 0; i < 256; i++) {
-			v = i;
-			for (j = 0; j < 8; j++)
-				v = (v >> 1) ^ (v & 1 ? 0x82f63b78u : 0);
-			crc_table[i] = v;
-		}
-	}
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
 }
 
 /* superblock and metadata sectors both start with a __le32 csum */
@@ -125,85 +86,20 @@ static uint64_t devsize(const char *path)
 	return b >> 9;
 }
 
-static bool dm_exists(const char *name)
-{
-	struct dm_task *t = dm_task_create(DM_DEVICE_INFO);
-	struct dm_info info;
-	bool e = false;
-
-	if (t && dm_task_set_name(t, name) && dm_task_run(t) &&
-	    dm_task_get_info(t, &info))
-		e = info.exists;
-	if (t)
-		dm_task_destroy(t);
-	return e;
-}
-
-static int dm_simple(int type, const char *name, const char *msg, char *out,
-		     size_t outlen)
-{
-	struct dm_task *t = dm_task_create(type);
-	uint64_t start, len;
-	char *tt = NULL, *params = NULL;
-	int ok;
-
-	if (!t)
-		return -1;
-	ok = dm_task_set_name(t, name);
-	if (ok && msg)
-		ok = dm_task_set_sector(t, 0) && dm_task_set_message(t, msg);
-	ok = ok && dm_task_run(t);
-	if (ok && out) {
-		dm_get_next_target(t, NULL, &start, &len, &tt, &params);
-		snprintf(out, outlen, "%s", params ? params : "");
-	}
-	dm_task_destroy(t);
-	return ok ? 0 : -1;
-}
-
-static int dm_remove(const char *name)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (!dm_exists(name) || !dm_simple(DM_DEVICE_REMOVE, name, NULL,
-						   NULL, 0))
-			return 0;
-		usleep(10000);
-	}
-	return -1;
-}
-
 /* create NAME from one target line; returns 0 if it loaded */
 static int dm_create(const char *name, uint64_t len, const char *type,
 		     const char *params, bool mk)
 {
-	struct dm_task *t = dm_task_create(DM_DEVICE_CREATE);
-	struct dm_info info;
-	int ok;
+	dev_t dev;
 
-	if (!t)
-		return -1;
-	ok = dm_task_set_name(t, name) &&
-	     dm_task_add_target(t, 0, len, type, params) && dm_task_run(t) &&
-	     dm_task_get_info(t, &info) && info.exists;
-	dm_task_destroy(t);
-	if (ok) {
-		last_major = info.major;
-		last_minor = info.minor;
-	}
-	if (!ok) {
+	if (dmt_create(name, len, type, params, &dev)) {
 		/* a failed create must leave nothing behind */
-		if (dm_exists(name))
-			dm_remove(name);
+		dmt_remove(name);
 		return -1;
 	}
-	if (mk) {
-		unlink(node);
-		if (mknod(node, S_IFBLK | 0600, makedev(info.major, info.minor)))
-			return -1;
-	}
-	return 0;
+	last_major = major(dev);
+	last_minor = minor(dev);
+	return mk ? dmt_mknod(node, dev) : 0;
 }
 
 static void fail(const char *what, const char *detail)
@@ -213,15 +109,22 @@ static void fail(const char *what, const char *detail)
 	fflush(stdout);
 }
 
-/* I/O on a loaded target: status, a read, a write + fsync */
+/*
+ * I/O on a loaded target: status, a read and a write + fsync of one logical
+ * block each.  The target raises its logical block size to its cache block
+ * size, so the I/O size is what the device says (BLKSSZGET), not what the
+ * table was meant to say: BS is the block size of the table when known, 0
+ * when not (a byte-mutated line, or a block size string picked as it is);
+ * when known, the logical block size must equal it.
+ */
 static int exercise(const char *desc, uint64_t len, unsigned int bs)
 {
-	char st[1024];
+	char st[1024], why[256];
 	void *buf;
-	int fd, r = 0;
+	int fd, lbs = 0, r = 0;
 	uint64_t blk;
 
-	if (dm_simple(DM_DEVICE_STATUS, NAME, NULL, st, sizeof(st))) {
+	if (dmt_simple(DM_DEVICE_STATUS, NAME, NULL, st, sizeof(st))) {
 		fail(desc, "no status from a loaded target");
 		return -1;
 	}
@@ -237,15 +140,32 @@ static int exercise(const char *desc, uint64_t len, unsigned int bs)
 		free(buf);
 		return -1;
 	}
-	blk = pick(len * 512 / bs);
-	if (pread(fd, buf, bs, blk * bs) != (ssize_t)bs) {
-		fail(desc, "read failed on a loaded target");
+	if (ioctl(fd, BLKSSZGET, &lbs) || lbs < 512 || lbs > 4096 ||
+	    (lbs & (lbs - 1))) {
+		snprintf(why, sizeof(why), "logical block size %d", lbs);
+		fail(desc, why);
+		r = -1;
+	} else if (bs && (unsigned int)lbs != bs) {
+		snprintf(why, sizeof(why),
+			 "logical block size %d, not the block size %u", lbs, bs);
+		fail(desc, why);
 		r = -1;
 	}
-	memset(buf, 0x5a, bs);
-	blk = pick(len * 512 / bs);
-	if (!r && (pwrite(fd, buf, bs, blk * bs) != (ssize_t)bs || fsync(fd))) {
-		fail(desc, "write+fsync failed on a loaded target");
+	blk = r ? 0 : pick(len * 512 / lbs);
+	if (!r && pread(fd, buf, lbs, blk * lbs) != lbs) {
+		snprintf(why, sizeof(why),
+			 "read of %d bytes at byte %" PRIu64 " failed: %s", lbs,
+			 blk * lbs, strerror(errno));
+		fail(desc, why);
+		r = -1;
+	}
+	memset(buf, 0x5a, 4096);
+	blk = r ? 0 : pick(len * 512 / lbs);
+	if (!r && (pwrite(fd, buf, lbs, blk * lbs) != lbs || fsync(fd))) {
+		snprintf(why, sizeof(why),
+			 "write of %d bytes at byte %" PRIu64 " + fsync failed: %s",
+			 lbs, blk * lbs, strerror(errno));
+		fail(desc, why);
 		r = -1;
 	}
 	close(fd);
@@ -331,11 +251,14 @@ static void gen_table(char *p, size_t len, uint64_t *tlen, unsigned int *bs)
 	claimed = words;
 	if (!pick(6))
 		claimed = (unsigned int[]){ words + 1, words ? words - 1 : 7, 1000000, 4294967295u }[pick(4)];
-	if (pick(8))
+	if (pick(8)) {
 		snprintf(p, len, "%s %s %s %u %u%s", mode, o, c, *bs, claimed, opts);
-	else
+	} else {
+		/* the block size is whatever the kernel makes of this string */
 		snprintf(p, len, "%s %s %s %s %u%s", mode, o, c,
 			 bss[pick(sizeof(bss) / sizeof(*bss))], claimed, opts);
+		*bs = 0;
+	}
 	/* target length: usually right, sometimes odd or too large */
 	*tlen = osect;
 	switch (pick(8)) {
@@ -349,10 +272,11 @@ static void gen_table(char *p, size_t len, uint64_t *tlen, unsigned int *bs)
 		*tlen = 8;
 		break;
 	}
-	/* byte-level mutation of the whole line */
+	/* byte-level mutation of the whole line (block size unknown then) */
 	if (!pick(5)) {
 		size_t l = strlen(p), k, m = 1 + pick(4);
 
+		*bs = 0;
 		for (k = 0; k < m && l; k++) {
 			size_t at = pick(l);
 
@@ -398,7 +322,7 @@ static int do_tables(uint64_t n)
 		loaded++;
 		dirty_sb = true;
 		exercise(params, tlen, bs);
-		if (dm_remove(NAME))
+		if (dmt_remove(NAME))
 			fail(params, "cannot remove");
 	}
 	printf("dmfuzz: %" PRIu64 " tables, %" PRIu64 " refused, %" PRIu64
@@ -626,7 +550,7 @@ static int make_image(unsigned int bs)
 	}
 	close(fd);
 	free(buf);
-	return dm_remove(NAME);
+	return dmt_remove(NAME);
 }
 
 static int do_images(uint64_t n)
@@ -688,14 +612,14 @@ static int do_images(uint64_t n)
 		} else {
 			loaded++;
 			exercise(desc, tlen, bs);
-			if (dm_remove(NAME))
+			if (dmt_remove(NAME))
 				fail(desc, "cannot remove");
 			else if (dm_create(NAME, tlen, "wcache", params, true))
 				fail(desc, "accepted and used, then refused on the next load");
-			else if (dm_remove(NAME))
+			else if (dmt_remove(NAME))
 				fail(desc, "cannot remove after the second load");
 		}
-		if (dm_remove(CNAME))
+		if (dmt_remove(CNAME))
 			fail(desc, "cannot remove the cache mapping");
 	}
 	/* leave the cache as the pristine image */
@@ -768,7 +692,7 @@ static int do_seqlimit(void)
 					fail(desc, "accepted a sequence number past the limit");
 				if (vals[v] <= WCACHE_SEQ_LIMIT - (1ull << 32)) {
 					exercise(desc, osect, 4096);
-					if (dm_remove(NAME))
+					if (dmt_remove(NAME))
 						fail(desc, "cannot remove");
 					else if (dm_create(NAME, osect, "wcache", params, true))
 						fail(desc, "accepted and used, then refused on the next load");
@@ -787,7 +711,7 @@ static int do_seqlimit(void)
 					if (fd >= 0)
 						close(fd);
 				}
-				if (dm_remove(NAME))
+				if (dmt_remove(NAME))
 					fail(desc, "cannot remove");
 			}
 			/* what is on disk now must be in range: no wrap */
@@ -836,15 +760,13 @@ int main(int argc, char **argv)
 	if (argc > 5)
 		seed = (unsigned int)strtoul(argv[5], NULL, 10);
 	srandom(seed);
-	setenv("DM_DISABLE_UDEV", "1", 1);
-	dm_log_with_errno_init(quiet_log);
-	dm_udev_set_sync_support(0);
+	dmt_init(verbose, false);
 	snprintf(node, sizeof(node), "/tmp/dmfuzz-node");
 	osect = devsize(origin);
 	osect &= ~7ull;
 	csect = devsize(cache);
-	dm_remove(NAME);
-	dm_remove(CNAME);
+	dmt_remove(NAME);
+	dmt_remove(CNAME);
 	if (!strcmp(argv[1], "tables"))
 		return do_tables(n);
 	if (!strcmp(argv[1], "images"))

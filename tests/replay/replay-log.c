@@ -629,7 +629,6 @@ int main(int argc, char **argv)
 		if (use_wc) {
 			if (!wcc.journal || !wcc.cow || run)
 				usage();
-			crc_init();
 			wc_init();
 		}
 		return cmd_replay(&l, pos[2], check, run, sample ? sample : 1,

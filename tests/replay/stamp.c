@@ -25,6 +25,10 @@
  *                      address space (overwrites; default 50)
  *     --seed S
  *     --mark-dev NAME  dm device taking "mark" messages (dm-log-writes)
+ *     --append         DEV holds what JOURNAL lists (an earlier run, cut
+ *                      short): go on from its last generation, appending;
+ *                      a line "r GEN" tells the checker that the cut run's
+ *                      writes after its last fsync were never acknowledged
  *   replay-stamp check DEV JOURNAL --acked GEN [--blocks N]
  *       every block must hold zeroes (never acknowledged) or a stamp the
  *       workload wrote to that lba, with a generation at least the newest
@@ -50,40 +54,69 @@
 
 static int dm_mark(const char *name, uint64_t gen)
 {
-	struct dm_task *dmt;
 	char msg[64];
-	int ok;
 
 	snprintf(msg, sizeof(msg), "mark g%" PRIu64, gen);
-	dmt = dm_task_create(DM_DEVICE_TARGET_MSG);
-	if (!dmt)
-		return -1;
-	ok = dm_task_set_name(dmt, name) && dm_task_set_sector(dmt, 0) &&
-	     dm_task_set_message(dmt, msg) && dm_task_run(dmt);
-	dm_task_destroy(dmt);
-	return ok ? 0 : -1;
+	return dmt_simple(DM_DEVICE_TARGET_MSG, name, msg, NULL, 0);
+}
+
+/*
+ * --append: the device already holds the stamps JOURNAL lists (a run cut
+ * short by a power cut).  Drop a torn last line (its write was never
+ * issued: each line is flushed before its write) and return the last
+ * generation, so that the new run goes on from the next one.
+ */
+static uint64_t journal_resume(const char *journal)
+{
+	char line[128];
+	uint64_t g, l, last = 0;
+	unsigned int n;
+	off_t good = 0;
+	FILE *j = fopen(journal, "r");
+
+	if (!j)
+		stamp_die("open journal");
+	while (fgets(line, sizeof(line), j)) {
+		if (!strchr(line, '\n'))
+			break;
+		if (sscanf(line, "w %" SCNu64 " %" SCNu64 " %u", &g, &l, &n) == 3)
+			last = g;
+		good = ftello(j);
+	}
+	fclose(j);
+	if (truncate(journal, good))
+		stamp_die("truncate journal");
+	return last;
 }
 
 static int do_write(const char *dev, const char *journal, uint64_t blocks,
 		    uint64_t ops, unsigned int every, unsigned int max_len,
-		    unsigned int hot, unsigned int seed, const char *mark_dev)
+		    unsigned int hot, unsigned int seed, const char *mark_dev,
+		    bool append)
 {
 	unsigned char *buf;
 	FILE *j;
 	int fd;
-	uint64_t gen, fsyncs = 0, next_sync;
+	uint64_t gen, first = 1, fsyncs = 0, next_sync;
 
 	if (posix_memalign((void **)&buf, BS, (size_t)BS * max_len))
 		stamp_die("memory");
 	fd = open(dev, O_RDWR | O_DIRECT);
 	if (fd < 0)
 		stamp_die("open device");
-	j = fopen(journal, "w");
+	if (append)
+		first = journal_resume(journal) + 1;
+	j = fopen(journal, append ? "a" : "w");
 	if (!j)
 		stamp_die("open journal");
+	/* the checker: writes of the cut run after its last fsync never
+	 * became acknowledged, whatever later fsyncs say */
+	if (append && first > 1 && (fprintf(j, "r %" PRIu64 "\n", first) < 0 ||
+				    fflush(j)))
+		stamp_die("journal");
 	srandom(seed);
 	next_sync = 1 + random() % (2 * every - 1);
-	for (gen = 1; gen <= ops; gen++) {
+	for (gen = first; gen < first + ops; gen++) {
 		uint64_t span = (unsigned int)(random() % 100) < hot ?
 				(blocks / 8 ? blocks / 8 : blocks) : blocks;
 		uint64_t lba = random() % span;
@@ -127,6 +160,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: replay-stamp write DEV JOURNAL [--blocks N] [--ops N] [--fsync-every N]\n"
 		"                    [--max-len N] [--hot PCT] [--seed S] [--mark-dev NAME]\n"
+		"                    [--append]\n"
 		"       replay-stamp check DEV JOURNAL --acked GEN [--blocks N] [--eio-ok] [-v]\n"
 		"       replay-stamp acked JOURNAL\n");
 	exit(2);
@@ -152,9 +186,8 @@ int main(int argc, char **argv)
 	unsigned int every = 4, max_len = 4, hot = 50, seed = 1;
 	const char *mark_dev = NULL, *pos[3] = { NULL, NULL, NULL };
 	int npos = 0, verbose = 0, eio_ok = 0, i;
-	bool have_acked = false;
+	bool have_acked = false, append = false;
 
-	crc_init();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -164,6 +197,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--eio-ok")) {
 			eio_ok = 1;
+			continue;
+		}
+		if (!strcmp(a, "--append")) {
+			append = true;
 			continue;
 		}
 		if (a[0] == '-' && a[1] == '-') {
@@ -214,7 +251,7 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(pos[0], "write"))
 		return do_write(pos[1], pos[2], blocks, ops, every, max_len,
-				hot, seed, mark_dev);
+				hot, seed, mark_dev, append);
 	if (!strcmp(pos[0], "check") && have_acked)
 		return do_check_eio(pos[1], pos[2], blocks, acked, verbose, 0,
 				    eio_ok);

@@ -2,7 +2,7 @@
 /*
  * Stamped blocks of the crash-replay tests: shared by replay-stamp (the
  * workload and checker) and replay-log (its built-in wcache check).
- * Test code: everything is static in this header.
+ * Test code: everything is static in this header (CRC-32C: dmtest.c).
  */
 #ifndef REPLAY_STAMP_H
 #define REPLAY_STAMP_H
@@ -18,36 +18,16 @@
 #include <unistd.h>
 #include <endian.h>
 
+#include "dmtest.h"
+
 #define BS		4096
 #define MAGIC		0x31594c5052435757ull	/* "WWCRPLY1" */
 
 struct op {
 	uint64_t lba;
 	uint32_t n;
+	bool lost;	/* cut off: after the last fsync of a run that was cut */
 };
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = (c >> 1) ^ (c & 1 ? 0x82f63b78u : 0);
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
 
 static uint64_t mix(uint64_t x)
 {
@@ -98,6 +78,7 @@ static int do_check_eio(const char *dev, const char *journal, uint64_t blocks,
 	size_t nops = 0, cap = 0;
 	unsigned char *chunk, *buf, *want;
 	uint64_t lba, gen, bad = 0, stamped = 0, nacked = 0, zero = 0, eio = 0;
+	uint64_t last_f = 0;
 	bool chunk_ok = false;
 	char line[128];
 	FILE *j;
@@ -111,8 +92,22 @@ static int do_check_eio(const char *dev, const char *journal, uint64_t blocks,
 		stamp_die("open journal");
 	while (fgets(line, sizeof(line), j)) {
 		uint64_t g, l;
-		unsigned int n, i;
+		unsigned int n;
 
+		if (sscanf(line, "f %" SCNu64, &g) == 1) {
+			last_f = g;
+			continue;
+		}
+		/*
+		 * "r GEN": a run resumed after a power cut (write --append).
+		 * The writes of the cut run after its last completed fsync
+		 * were never acknowledged, and no later fsync covers them.
+		 */
+		if (sscanf(line, "r %" SCNu64, &g) == 1) {
+			for (l = last_f; l < nops; l++)
+				opv[l].lost = true;
+			continue;
+		}
 		if (sscanf(line, "w %" SCNu64 " %" SCNu64 " %u", &g, &l, &n) != 3)
 			continue;
 		if (g != nops + 1 || l + n > blocks) {
@@ -127,12 +122,17 @@ static int do_check_eio(const char *dev, const char *journal, uint64_t blocks,
 		}
 		opv[nops].lba = l;
 		opv[nops].n = n;
+		opv[nops].lost = false;
 		nops++;
-		if (g <= acked_gen)
-			for (i = 0; i < n; i++)
-				acked[l + i] = g;
 	}
 	fclose(j);
+	for (gen = 1; gen <= nops && gen <= acked_gen; gen++) {
+		uint32_t i;
+
+		if (!opv[gen - 1].lost)
+			for (i = 0; i < opv[gen - 1].n; i++)
+				acked[opv[gen - 1].lba + i] = gen;
+	}
 	if (acked_gen > nops) {
 		fprintf(stderr, "replay-stamp: acked generation %" PRIu64
 			" beyond the journal\n", acked_gen);

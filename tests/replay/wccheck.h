@@ -15,15 +15,16 @@
  *   - checks every block through the target (replay-stamp's rules);
  *   - every Nth point: writeback message, 0 dirty, remove, check the bare
  *     origin, load again and check again.
- * Test code: everything is static in this header.
+ * Test code: everything is static in this header (libdevmapper helpers:
+ * dmtest.c).
  */
 #ifndef REPLAY_WCCHECK_H
 #define REPLAY_WCCHECK_H
 
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <libdevmapper.h>
+#include "dmtest.h"
 #include "stamp.h"
 
 struct wccfg {
@@ -57,30 +58,10 @@ static void wc_t(const char *what)
 	last = now;
 }
 
-static void wc_log(int level, const char *file, int line, int dm_errno,
-		   const char *f, ...)
-{
-	va_list ap;
-	char msg[512];
-
-	(void)file;
-	(void)line;
-	(void)dm_errno;
-	if (level > 3)		/* _LOG_ERR: errors and warnings only */
-		return;
-	va_start(ap, f);
-	vsnprintf(msg, sizeof(msg), f, ap);
-	va_end(ap);
-	if (strstr(msg, "Udev is running"))
-		return;
-	fprintf(stderr, "libdevmapper: %s\n", msg);
-}
-
+/* no udev; libdevmapper errors to stderr; RP_PROFILE: time each step */
 static void wc_init(void)
 {
-	setenv("DM_DISABLE_UDEV", "1", 1);
-	dm_log_with_errno_init(wc_log);
-	dm_udev_set_sync_support(0);
+	dmt_init(false, true);
 	wc_profile = getenv("RP_PROFILE") != NULL;
 }
 
@@ -89,95 +70,32 @@ static int wc_create(const struct wccfg *c, const char *name, uint64_t len,
 		     const char *type, const char *params, char *node,
 		     size_t nodelen)
 {
-	struct dm_task *t = dm_task_create(DM_DEVICE_CREATE);
-	struct dm_info info;
-	int ok;
+	dev_t dev;
 
-	if (!t)
-		return -1;
-	ok = dm_task_set_name(t, name) &&
-	     dm_task_add_target(t, 0, len, type, params) &&
-	     dm_task_run(t) && dm_task_get_info(t, &info) && info.exists;
-	dm_task_destroy(t);
-	if (!ok)
+	if (dmt_create(name, len, type, params, &dev))
 		return -1;
 	snprintf(node, nodelen, "%s/%s", c->work, name);
-	unlink(node);
-	if (mknod(node, S_IFBLK | 0600, makedev(info.major, info.minor)))
-		return -1;
-	return 0;
-}
-
-static int wc_simple(int type, const char *name, const char *msg,
-		     char *out, size_t outlen)
-{
-	struct dm_task *t = dm_task_create(type);
-	uint64_t start, length;
-	char *ttype = NULL, *params = NULL;
-	int ok;
-
-	if (!t)
-		return -1;
-	ok = dm_task_set_name(t, name);
-	if (ok && msg)
-		ok = dm_task_set_sector(t, 0) && dm_task_set_message(t, msg);
-	ok = ok && dm_task_run(t);
-	if (ok && out) {
-		dm_get_next_target(t, NULL, &start, &length, &ttype, &params);
-		snprintf(out, outlen, "%s", params ? params : "");
-	}
-	dm_task_destroy(t);
-	return ok ? 0 : -1;
+	return dmt_mknod(node, dev);
 }
 
 static int wc_remove(const struct wccfg *c, const char *name)
 {
 	char node[256];
-	int i;
 
 	snprintf(node, sizeof(node), "%s/%s", c->work, name);
 	unlink(node);
-	for (i = 0; i < 200; i++) {
-		if (!wc_simple(DM_DEVICE_REMOVE, name, NULL, NULL, 0))
-			return 0;
-		usleep(10000);
-	}
-	return -1;
+	return dmt_remove(name);
 }
 
 static void wc_cleanup(const struct wccfg *c)
 {
 	static const char *const names[] = { "rp-cw", "rp-co", "rp-cc",
 					     "rp-snap" };
-	struct dm_task *t;
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
-		/* only what exists: a failed remove would log an error */
-		t = dm_task_create(DM_DEVICE_INFO);
-		if (t) {
-			struct dm_info info;
-
-			if (dm_task_set_name(t, names[i]) && dm_task_run(t) &&
-			    dm_task_get_info(t, &info) && info.exists)
-				wc_remove(c, names[i]);
-			dm_task_destroy(t);
-		}
-	}
-}
-
-/* status field N (1-based) of a wcache status line */
-static long long wc_field(const char *status, int n)
-{
-	const char *p = status;
-
-	while (--n > 0) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -1000000;
-		p++;
-	}
-	return strtoll(p, NULL, 10);
+	for (i = 0; i < 4; i++)
+		if (dmt_exists(names[i]))
+			wc_remove(c, names[i]);
 }
 
 static int wc_fail(const struct wccfg *c, const char *why, const char *st)
@@ -229,8 +147,8 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 		      sizeof(wnode)))
 		return wc_fail(c, "the target refused to load the image", NULL);
 	wc_t("carve+load");
-	if (wc_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
-	    wc_field(st, 1) != 0)
+	if (dmt_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
+	    dmt_field(st, 1) != 0)
 		return wc_fail(c, "error reported after load", st);
 	rc = do_check(wnode, c->journal, c->blocks, acked, 0, 1);
 	wc_t("check");
@@ -238,10 +156,10 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 		return wc_fail(c, "bad data through the target", st);
 	if (c->drain && point % c->drain == 0) {
 		c->drains++;
-		if (wc_simple(DM_DEVICE_TARGET_MSG, "rp-cw", "writeback", NULL, 0))
+		if (dmt_simple(DM_DEVICE_TARGET_MSG, "rp-cw", "writeback", NULL, 0))
 			return wc_fail(c, "writeback message failed", NULL);
-		if (wc_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
-		    wc_field(st, 1) != 0 || wc_field(st, 5) != 0)
+		if (dmt_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
+		    dmt_field(st, 1) != 0 || dmt_field(st, 5) != 0)
 			return wc_fail(c, "dirty blocks or error after writeback",
 				       st);
 		if (wc_remove(c, "rp-cw"))
