@@ -30,24 +30,7 @@ mkdir -p "$OUT"
 A=$tmp/vda.img B=$tmp/vdb.img C=$tmp/vdc.img
 n=0 failed=0
 
-# the guest's WCT lines of one boot as TAP, numbered here
-collect() {	# collect LOG RC WHAT
-	local log=$1 rc=$2 what=$3 l seen=0
-	while IFS= read -r l; do
-		case $l in
-		"ok - "*|"not ok - "*)
-			n=$((n + 1)); seen=1
-			case $l in "not ok"*) failed=$((failed + 1)) ;; esac
-			echo "${l%% - *} $n - [$what] ${l#* - }" ;;
-		"# "*) echo "$l" ;;
-		esac
-	done < <(sed -n 's/^.*WCT //p' "$log" | awk '!s[$0]++')
-	if [ "$rc" != 0 ] || [ "$seen" = 0 ]; then
-		n=$((n + 1)); failed=$((failed + 1))
-		echo "not ok $n - [$what] the boot ended with status $rc"
-		tail -n 40 "$log" | sed 's/^/# /'
-	fi
-}
+. tests/boot/host-lib.bash
 
 prepare() {	# prepare FILE WAIT FSTAB_OPTIONS: installs rules/unit/fstab in the guest
 	cat >"$1" <<PREP
@@ -63,16 +46,6 @@ mkdir -p /mnt/wc
 echo "UUID=$(cat "$OUT/fsuuid" 2>/dev/null) /mnt/wc ext4 $3 0 0" >>/etc/fstab
 PREP
 }
-
-boot() {	# boot WHAT LOG [tests/vm/run options] -- guest args
-	local what=$1 log=$2 t=$SECONDS rc
-	shift 2
-	"$RUN" --timeout 600 --outdir "$OUT" "$@" >"$log" 2>&1
-	rc=$?
-	echo "# $what: $((SECONDS - t)) s"
-	collect "$log" "$rc" "$what"
-}
-
 
 boot "setup" "$tmp/setup.log" --disk "$A:512M" --disk "$B:128M" --disk "$C:64M" \
 	-- bash $GUEST setup "$OUT" "$TARGET"

@@ -17,7 +17,7 @@ check() {	# check DESCRIPTION EXPECTED ACTUAL
 		failed=$((failed + 1))
 	fi
 }
-echo "1..4"
+echo "1..5"
 
 $RUN --timeout 300 -- sh -c 'test "$WCACHE_IN_VM" = 1 && modprobe dm-mod && exit 7' >"$tmp/1.log" 2>&1
 check "guest exit status reaches the host" 7 $?
@@ -26,6 +26,11 @@ check "guest exit status reaches the host" 7 $?
 # harness must fail such a run even though the command succeeded.
 $RUN --timeout 300 -- sh -c 'echo l >/proc/sysrq-trigger; sleep 1; true' >"$tmp/2.log" 2>&1
 check "a call trace in dmesg fails the run" 125 $?
+
+# ... also when the guest then cuts the power (tests/vm/powercut checks the
+# kernel log before the reset)
+$RUN --timeout 300 -- sh -c 'echo l >/proc/sysrq-trigger; sleep 1; tests/vm/powercut' >"$tmp/2b.log" 2>&1
+check "a call trace in dmesg fails a run that ends in a power cut" 125 $?
 
 # A disk written in one boot, power cut without sync, read in the next boot.
 $RUN --timeout 300 --disk "$tmp/d.img:64M" -- sh -c \

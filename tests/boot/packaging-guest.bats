@@ -7,6 +7,7 @@
 # The tests run in order and share state in $PKGT.
 
 PKGT=/run/wcache-pkgtest
+load packaging-lib
 
 # progress with the guest's uptime on the TAP stream (slow steps under TCG)
 step() { echo "# [$(cut -d' ' -f1 /proc/uptime)s] $*" >&3; }
@@ -59,30 +60,12 @@ snapshot() {
 }
 
 @test "guest set-up: no dm-wcache module before installation" {
-	# the harness installed the work tree's module as updates/dm-wcache.ko
-	# (and made updates/): take it away, so that only DKMS can provide it
-	rm -f "/lib/modules/$K/updates/dm-wcache.ko"
-	rmdir "/lib/modules/$K/updates" 2>/dev/null || true
 	# process substitution in dkms needs /dev/fd (the harness's devtmpfs
 	# has none)
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-	# depmod (run by dkms install and remove) reads every module of the
-	# kernel: under TCG that takes minutes for Debian's ~4000 modules.
-	# Show it only the subtrees needed here (the guest's root is a
-	# throw-away overlay): dm-wcache needs dm-mod (drivers/md) and libcrc32c
-	# (lib, crypto), the test brd (drivers/block).
-	local d m=/lib/modules/$K/kernel t=/run/wcache-kmods
-	if ! mountpoint -q "$m"; then
-		mkdir -p "$t"
-		mount -t tmpfs -o mode=755 none "$t"
-		for d in drivers/md drivers/block drivers/virtio drivers/nvdimm \
-			drivers/char lib crypto arch fs block mm virt; do
-			[ -d "$m/$d" ] || continue
-			mkdir -p "$t/$d"
-			mount --bind "$m/$d" "$t/$d"
-		done
-		mount --rbind "$t" "$m"
-	fi
+	# only the module subtrees needed here, for depmod (packaging-lib.bash)
+	local m=/lib/modules/$K/kernel
+	pkg_hide_modules
 	[ -f "$m/drivers/md/dm-mod.ko" ]
 	[ ! -e "$m/sound" ]
 	step "module subtrees hidden"
@@ -120,6 +103,18 @@ snapshot() {
 	[ "$(modinfo -F version dm-wcache)" = "$VERSION" ]
 	cmp "/lib/modules/$K/updates/dkms/dm-wcache.ko" \
 		"/var/lib/dkms/dm-wcache/$VERSION/$K/$(uname -m)/module/dm-wcache.ko"
+}
+
+@test "dkms mktarball keeps the module DKMS built (binaries only) for the reboot test" {
+	# tests/boot/packaging.sh's next boots install the packages again
+	# (the guest's root does not survive a reboot): DKMS's postinst loads
+	# this tarball instead of compiling the module again
+	[ -d "${WCACHE_PKG_OUT:-}" ]	# set by tests/boot/packaging.sh
+	rm -f "$WCACHE_PKG_OUT/dm-wcache-$VERSION.dkms.tar.gz"
+	dkms mktarball -m dm-wcache -v "$VERSION" -k "$K" --binaries-only \
+		--archive "$WCACHE_PKG_OUT/dm-wcache-$VERSION.dkms.tar.gz"
+	tar -tzf "$WCACHE_PKG_OUT/dm-wcache-$VERSION.dkms.tar.gz" |
+		grep -q "dkms_main_tree/$K/$(uname -m)/module/dm-wcache.ko"
 }
 
 @test "modprobe dm-wcache loads the DKMS module; a wcache table reads back what was written" {

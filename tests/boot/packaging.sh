@@ -5,12 +5,15 @@
 # installed DKMS source tree builds on its own), then in the VM
 # (tests/boot/packaging-guest.bats): dpkg -i both packages, DKMS builds and
 # installs the module for the guest kernel, modprobe and a wcache table work,
-# and a purge leaves nothing behind.
+# and a purge leaves nothing behind; then the packages installed again make a
+# cached LV on virtio disks, and at the next boot (systemd as PID 1, after a
+# power cut) the installed udev rules and unit bring it back with its data,
+# with no file of the work tree in reach (tests/boot/packaging-reboot-guest.bash).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 VERSION=$(cat VERSION)
 tmp=$(mktemp -d /var/tmp/wcache-pkg.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${WCACHE_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() {	# notok DESCRIPTION LOG|-
@@ -23,7 +26,6 @@ check() {	# check DESCRIPTION LOG COMMAND...
 	shift 2
 	if "$@" >>"$log" 2>&1; then ok "$d"; else notok "$d" "$log"; fi
 }
-echo "1..7"
 
 DKMS_DEB=build/dm-wcache-dkms_${VERSION}_all.deb
 TOOLS_DEB=build/wcachectl_${VERSION}_$(dpkg --print-architecture).deb
@@ -131,21 +133,56 @@ else
 	notok "make uninstall removes every installed file" "$tmp/uninstall.log"
 fi
 
-# 7. in the VM: install, DKMS build, modprobe, wcache table, purge
+# 7. in the VM: install, DKMS build, modprobe, wcache table, purge; then
+#    (tests/boot/packaging-reboot-guest.bash) install again, attach on
+#    virtio disks with the installed wcachectl only, write with fsync, power
+#    cut
 # (bats and dkms need /dev/fd for process substitution; the harness's
 # devtmpfs has none)
-tests/vm/run --no-module --mem 4096 --timeout 2400 -- sh -c \
-	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd; exec bats --tap --timing tests/boot/packaging-guest.bats' \
+OUT=$tmp/out
+mkdir -p "$OUT"
+cp "$DKMS_DEB" "$TOOLS_DEB" "$OUT/"
+t=$SECONDS
+tests/vm/run --no-module --mem 4096 --timeout 2400 --outdir "$OUT" \
+	--disk "$tmp/vda.img:512M" --disk "$tmp/vdb.img:128M" -- sh -c \
+	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	 WCACHE_PKG_OUT=$1 bats --tap --timing tests/boot/packaging-guest.bats &&
+	 exec bash tests/boot/packaging-reboot-guest.bash setup "$1"' sh "$OUT" \
 	>"$tmp/vm.log" 2>&1
 rc=$?
+echo "# boot 1 (install, purge, install again, attach, power cut): $((SECONDS - t)) s"
 sed -n 's/^\(ok\|not ok\) \([0-9]*\)/\1 \2/p; /^#/p' "$tmp/vm.log" | sed 's/^/# vm: /'
 vm_fail=$(grep -c '^not ok' "$tmp/vm.log")
 vm_ok=$(grep -c '^ok' "$tmp/vm.log")
-if [ "$rc" = 0 ] && [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ]; then
+if [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ] && grep -q '^WCT ' "$tmp/vm.log"; then
 	ok "in the VM: $vm_ok checks of dpkg -i, DKMS, modprobe, wcache table, purge passed"
 else
 	grep -v -E '^(ok|not ok|#)' "$tmp/vm.log" >"$tmp/vm-console.log"
 	notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm-console.log"
+	echo "1..$n"
+	exit 1
 fi
 
+# 8. the packages installed again, a cached LV made with their files only
+. tests/boot/host-lib.bash
+RUN=tests/vm/run
+collect "$tmp/vm.log" "$rc" "installed files: attach"
+
+# 9. boot with systemd as PID 1: the packages installed once more before
+#    systemd starts (the guest's root is a fresh overlay at every boot); the
+#    installed udev rules and unit bring the cached LV back, fstab mounts it
+#    by UUID, the data verifies
+if [ -s "$OUT/fsuuid" ] && [ -s "$OUT/gen1.sha" ]; then
+	cat >"$tmp/prepare.sh" <<PREP
+#!/bin/sh
+WCACHE_REPO=$PWD exec bash $PWD/tests/boot/packaging-reboot-guest.bash prepare $OUT
+PREP
+	boot "installed files: reboot" "$tmp/reboot.log" --timeout 1200 --no-module --systemd \
+		--prepare "$tmp/prepare.sh" --disk "$tmp/vda.img" --disk "$tmp/vdb.img" \
+		-- bash tests/boot/packaging-reboot-guest.bash verify "$OUT"
+else
+	notok "no filesystem and data from the attach boot: no reboot test" -
+fi
+
+echo "1..$n"
 [ "$failed" = 0 ]
