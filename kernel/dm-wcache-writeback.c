@@ -144,6 +144,19 @@ static unsigned int wc_wb_select(struct wcache *wc)
 	/* writes are waiting for space: free blocks in smaller steps */
 	if (atomic_read(&wc->free_waiters) && !READ_ONCE(wc->wb_all))
 		jobs = min(jobs, 128U);
+	/*
+	 * Watermark writeback stops at low_watermark: a batch never takes the
+	 * cache further down than that (cleaner, the writeback message and
+	 * writers waiting for space are not limited; below low_watermark
+	 * only max_age writes back, in whole batches).
+	 */
+	else if (!READ_ONCE(wc->a.cleaner) && !READ_ONCE(wc->wb_all)) {
+		u64 used = wc->n_blocks - wc_free_blocks(wc);
+		u64 low = div_u64((u64)wc->a.low_wm * wc->n_blocks, 100);
+
+		if (used > low)
+			jobs = min_t(u64, jobs, used - low);
+	}
 
 	for (b = 0; b < wc->n_blocks; b++) {
 		struct wc_entry *e = &wc->entries[b];
@@ -333,8 +346,13 @@ void wc_wb_work(struct work_struct *work)
 		wrapped = false;
 		if (wc_wb_batch(wc, n))
 			break;
-		/* make the freed slots durable so the blocks can be reused */
-		wc_queue_commit(wc);
+		/*
+		 * Make the freed slots durable now: the blocks can be reused,
+		 * and the next wc_wb_needed()/wc_wb_select() see the cache's
+		 * real use, so watermark writeback stops at low_watermark.
+		 */
+		if (wc_commit_sync(wc, false))
+			break;
 		cond_resched();
 	}
 	mutex_unlock(&wc->wb_lock);

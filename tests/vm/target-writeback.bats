@@ -41,15 +41,21 @@ settle() {
 }
 
 @test "writeback starts at high_watermark and stops at low_watermark" {
-	wc_create wc $O $C 4096 high_watermark 50 low_watermark 30 autocommit_time 100
+	local opts="low_watermark 30 autocommit_time 100 writeback_jobs 4096"
+	local tbl="0 $(wc_sectors $O) wcache s $O $C 4096 8"
+	wc_create wc $O $C 4096 high_watermark 50 $opts
 	local total=$(wc_status_field wc 2) n used
 	# 40% of the cache: below high_watermark, nothing is written back
 	n=$((total * 40 / 100))
 	dd if=/dev/urandom of=/dev/mapper/wc bs=4k count=$n oflag=direct status=none
 	sleep 2
 	[ "$(wc_status_field wc 17)" = 0 ]
-	# 25% more (65% in use): writeback runs down to ~30%
+	# 25% more (65% in use) while writeback is held off, then high_watermark
+	# back to 50: writeback runs down to ~30%, not one whole batch of
+	# writeback_jobs (4096 blocks would leave 14%)
+	dmsetup reload wc --table "$tbl high_watermark 100 $opts" && dmsetup resume wc
 	dd if=/dev/urandom of=/dev/mapper/wc bs=4k count=$((total * 25 / 100)) seek=$n oflag=direct status=none
+	dmsetup reload wc --table "$tbl high_watermark 50 $opts" && dmsetup resume wc
 	settle 17 >/dev/null
 	used=$((total - $(wc_status_field wc 3)))
 	echo "total $total used $used written back $(wc_status_field wc 17)"
