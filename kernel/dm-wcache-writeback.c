@@ -347,11 +347,15 @@ void wc_wb_work(struct work_struct *work)
 		if (wc_wb_batch(wc, n))
 			break;
 		/*
-		 * Make the freed slots durable now: the blocks can be reused,
-		 * and the next wc_wb_needed()/wc_wb_select() see the cache's
-		 * real use, so watermark writeback stops at low_watermark.
+		 * Make the freed slots durable so the blocks can be reused.
+		 * Watermark writeback commits before its next decision, so it
+		 * sees the cache's real use and stops at low_watermark; with
+		 * writers waiting for space (or cleaner) the commit runs
+		 * beside the next batch instead.
 		 */
-		if (wc_commit_sync(wc, false))
+		if (atomic_read(&wc->free_waiters) || READ_ONCE(wc->a.cleaner))
+			wc_queue_commit(wc);
+		else if (wc_commit_sync(wc, false))
 			break;
 		cond_resched();
 	}
