@@ -84,6 +84,20 @@ err_field() {
 	wc_status_field wc 1
 }
 
+# With the devices healthy again: the target loads the committed state
+# without error, everything acknowledged reads back, a full writeback leaves
+# nothing dirty, and the bare origin then holds all of it.
+reload_drain_check() {
+	create 0
+	[ "$(err_field)" = 0 ]
+	check /dev/mapper/wc
+	dmsetup message wc 0 writeback
+	[ "$(wc_status_field wc 5)" = 0 ]
+	dmsetup remove --retry wc
+	check /dev/mapper/fo
+	wc_dmesg_clean
+}
+
 @test "origin write errors during writeback: error in status, data stays readable, nothing lost" {
 	create 4 high_watermark 90 low_watermark 80
 	stamp 800
@@ -102,14 +116,7 @@ err_field() {
 	# the origin comes back: a reload loads the committed state and drains
 	healthy fo
 	dmsetup remove --retry wc
-	create 0
-	[ "$(err_field)" = 0 ]
-	check /dev/mapper/wc
-	dmsetup message wc 0 writeback
-	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove --retry wc
-	check /dev/mapper/fo
-	wc_dmesg_clean
+	reload_drain_check
 }
 
 @test "cache write errors: writes and fsync fail, acknowledged data stays readable" {
@@ -162,13 +169,7 @@ err_field() {
 	# removing the target works although the origin is gone
 	dmsetup remove --retry wc
 	healthy fo
-	create 0
-	[ "$(err_field)" = 0 ]
-	check /dev/mapper/wc
-	dmsetup message wc 0 writeback
-	dmsetup remove --retry wc
-	check /dev/mapper/fo
-	wc_dmesg_clean
+	reload_drain_check
 }
 
 @test "cache vanishes: I/O fails, removal works, everything acknowledged is back with the cache" {
@@ -207,12 +208,5 @@ err_field() {
 	check /dev/mapper/wc
 	healthy fo
 	dmsetup remove --retry wc
-	create 0
-	[ "$(err_field)" = 0 ]
-	check /dev/mapper/wc
-	dmsetup message wc 0 writeback
-	[ "$(wc_status_field wc 5)" = 0 ]
-	dmsetup remove --retry wc
-	check /dev/mapper/fo
-	wc_dmesg_clean
+	reload_drain_check
 }
