@@ -9,8 +9,12 @@
  * position when the head arrives) + transfer (bytes / media rate).  One
  * kernel thread is the actuator: it serves one bio at a time, in arrival
  * order (fifo) or shortest positioning time first (sptf, like NCQ), on a
- * virtual time line so that late wake-ups do not add up, and submits each
- * bio to the backing device when its service time has elapsed.
+ * virtual time line so that late wake-ups do not add up.  The data of a
+ * bio moves as soon as it arrives (a clone to the backing device, submitted
+ * from an unbound workqueue so that copies run on every CPU), and the bio
+ * completes once its copy is done and its service time has elapsed: the
+ * copy runs inside the modelled time instead of after it, so the speed of
+ * an emulated CPU's memcpy does not add to the disk's.
  *
  * Table: hddmodel <dev> [key=value]...   (skip_sectors=N: start on <dev>)
  *   rpm=7200 rate_kbs=180000 settle_us=1000 full_us=16000 overhead_us=100
@@ -30,12 +34,18 @@
 #include <linux/wait.h>
 #include <linux/math64.h>
 #include <linux/ktime.h>
+#include <linux/workqueue.h>
+#include <linux/completion.h>
 
 #define DM_MSG_PREFIX "hddmodel"
 
 struct hdd_io {
 	struct list_head list;
 	u64 arrive;		/* ns */
+	struct bio *clone;	/* carries the data to the backing device */
+	struct work_struct work;
+	struct completion copied;
+	blk_status_t status;
 };
 
 struct hdd {
@@ -67,7 +77,11 @@ struct hdd {
 	u64 st_reads, st_writes, st_flushes, st_read_bytes, st_write_bytes;
 	u64 st_seeks, st_sequential, st_seek_bytes, st_seek_tracks;
 	u64 st_seek_ns, st_rot_ns, st_xfer_ns, st_busy_ns, st_late_ns;
+	u64 st_idle;		/* requests that found the actuator idle */
 	unsigned int st_max_queue;
+
+	struct bio_set bs;	/* clones that carry the data */
+	struct workqueue_struct *copy_wq;
 };
 
 static u64 now_ns(void)
@@ -128,7 +142,7 @@ static u64 position_ns(struct hdd *h, struct bio *bio, u64 start, u64 *seek,
 
 /* Pick the next bio (under h->lock).  Returns NULL when the queue is empty. */
 static struct bio *pick(struct hdd *h, u64 t, u64 *svc, u64 *startp,
-			u64 *seekp, u64 *rotp)
+			u64 *seekp, u64 *rotp, bool *idle)
 {
 	struct hdd_io *io, *best = NULL;
 	struct bio *bio, *best_bio = NULL;
@@ -166,6 +180,7 @@ static struct bio *pick(struct hdd *h, u64 t, u64 *svc, u64 *startp,
 	list_del(&best->list);
 	h->queued--;
 	*svc = best_pos;
+	*idle = best->arrive > t;
 	return best_bio;
 }
 
@@ -176,10 +191,13 @@ static int hdd_thread(void *data)
 	while (!kthread_should_stop()) {
 		struct bio *bio;
 		u64 svc = 0, start = 0, seek = 0, rot = 0, xfer = 0, done, len;
+		blk_status_t status;
+		bool idle = false;
+		struct hdd_io *io;
 		ktime_t kt;
 
 		spin_lock_irq(&h->lock);
-		bio = pick(h, h->busy_until, &svc, &start, &seek, &rot);
+		bio = pick(h, h->busy_until, &svc, &start, &seek, &rot, &idle);
 		spin_unlock_irq(&h->lock);
 		if (!bio) {
 			wait_event_interruptible(h->wait,
@@ -220,7 +238,13 @@ static int hdd_thread(void *data)
 		h->st_rot_ns += rot;
 		h->st_xfer_ns += xfer;
 		h->st_busy_ns += done - start;
+		h->st_idle += idle;
 		spin_unlock(&h->stat_lock);
+
+		/* the data moved on arrival; the bio completes at 'done' */
+		io = dm_per_bio_data(bio, sizeof(*io));
+		wait_for_completion(&io->copied);
+		status = io->status;
 
 		if (done > now_ns()) {
 			kt = ns_to_ktime(done);
@@ -236,9 +260,20 @@ static int hdd_thread(void *data)
 				spin_unlock(&h->stat_lock);
 			}
 		}
-		submit_bio_noacct(bio);
+		bio->bi_status = status;
+		bio_endio(bio);
 	}
 	return 0;
+}
+
+static void hdd_copy(struct work_struct *work)
+{
+	struct hdd_io *io = container_of(work, struct hdd_io, work);
+
+	submit_bio_wait(io->clone);
+	io->status = io->clone->bi_status;
+	bio_put(io->clone);
+	complete(&io->copied);
 }
 
 static int hdd_map(struct dm_target *ti, struct bio *bio)
@@ -251,6 +286,11 @@ static int hdd_map(struct dm_target *ti, struct bio *bio)
 	if (bio_sectors(bio) || op_is_flush(bio->bi_opf))
 		bio->bi_iter.bi_sector = h->skip +
 			dm_target_offset(ti, bio->bi_iter.bi_sector);
+	/* the clone is backed by the bio_set's mempool: it cannot fail */
+	io->clone = bio_alloc_clone(h->dev->bdev, bio, GFP_NOIO, &h->bs);
+	init_completion(&io->copied);
+	INIT_WORK(&io->work, hdd_copy);
+	queue_work(h->copy_wq, &io->work);
 	io->arrive = now_ns();
 	spin_lock_irqsave(&h->lock, flags);
 	list_add_tail(&io->list, &h->queue);
@@ -363,9 +403,25 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_LIST_HEAD(&h->queue);
 	init_waitqueue_head(&h->wait);
 
+	r = bioset_init(&h->bs, 64, 0, 0);
+	if (r) {
+		ti->error = "cannot allocate bioset";
+		kfree(h);
+		return r;
+	}
+	h->copy_wq = alloc_workqueue("hddmodel_copy",
+				     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!h->copy_wq) {
+		bioset_exit(&h->bs);
+		ti->error = "cannot allocate workqueue";
+		kfree(h);
+		return -ENOMEM;
+	}
 	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &h->dev);
 	if (r) {
 		ti->error = "cannot open device";
+		destroy_workqueue(h->copy_wq);
+		bioset_exit(&h->bs);
 		kfree(h);
 		return r;
 	}
@@ -374,6 +430,8 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = PTR_ERR(h->thread);
 		dm_put_device(ti, h->dev);
 		kfree(h);
+		destroy_workqueue(h->copy_wq);
+		bioset_exit(&h->bs);
 		ti->error = "cannot start thread";
 		return r;
 	}
@@ -388,7 +446,9 @@ static void hdd_dtr(struct dm_target *ti)
 	struct hdd *h = ti->private;
 
 	kthread_stop(h->thread);
+	destroy_workqueue(h->copy_wq);
 	dm_put_device(ti, h->dev);
+	bioset_exit(&h->bs);
 	kfree(h);
 }
 
@@ -402,7 +462,7 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		spin_lock(&h->stat_lock);
-		DMEMIT("reads %llu writes %llu flushes %llu read_bytes %llu write_bytes %llu seeks %llu sequential %llu seek_bytes %llu seek_tracks %llu seek_us %llu rotation_us %llu transfer_us %llu busy_us %llu late_us %llu max_queue %u",
+		DMEMIT("reads %llu writes %llu flushes %llu read_bytes %llu write_bytes %llu seeks %llu sequential %llu seek_bytes %llu seek_tracks %llu seek_us %llu rotation_us %llu transfer_us %llu busy_us %llu late_us %llu max_queue %u idle %llu",
 		       h->st_reads, h->st_writes, h->st_flushes,
 		       h->st_read_bytes, h->st_write_bytes, h->st_seeks,
 		       h->st_sequential, h->st_seek_bytes, h->st_seek_tracks,
@@ -410,7 +470,8 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 		       div_u64(h->st_rot_ns, 1000),
 		       div_u64(h->st_xfer_ns, 1000),
 		       div_u64(h->st_busy_ns, 1000),
-		       div_u64(h->st_late_ns, 1000), h->st_max_queue);
+		       div_u64(h->st_late_ns, 1000), h->st_max_queue,
+		       h->st_idle);
 		spin_unlock(&h->stat_lock);
 		break;
 	case STATUSTYPE_TABLE:
@@ -448,6 +509,7 @@ static int hdd_message(struct dm_target *ti, unsigned int argc, char **argv,
 		h->st_seek_ns = h->st_rot_ns = h->st_xfer_ns = 0;
 		h->st_busy_ns = h->st_late_ns = 0;
 		h->st_max_queue = 0;
+		h->st_idle = 0;
 		spin_unlock(&h->stat_lock);
 		return 0;
 	}
@@ -465,7 +527,7 @@ static int hdd_iterate_devices(struct dm_target *ti,
 
 static struct target_type hdd_target = {
 	.name = "hddmodel",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = hdd_ctr,
 	.dtr = hdd_dtr,
