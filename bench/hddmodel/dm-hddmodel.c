@@ -20,6 +20,8 @@
  *   rpm=7200 rate_kbs=180000 settle_us=1000 full_us=16000 overhead_us=100
  *   disk_gb=1000 (whole drive: sets the full stroke) offset_gb=0
  *   queue=fifo|sptf rotation=model|avg|none flush_us=0 max_wait_ms=1000
+ *   ncq_depth=32 (sptf: how many of the oldest queued requests the drive
+ *   sees and chooses from, like NCQ's 32 tags)
  * Status: counters (see README.md).  Message: clear_stats.
  *
  * Not part of the product: lives under bench/, used by benchmarks only.
@@ -62,6 +64,7 @@ struct hdd {
 	u64 max_tracks;
 	u64 rate_kbs;
 	u64 settle_ns, full_ns, overhead_ns, flush_ns, max_wait_ns;
+	u64 ncq_depth;
 	u64 offset_bytes;
 	sector_t skip;		/* start on the backing device */
 	bool sptf;
@@ -78,6 +81,7 @@ struct hdd {
 	u64 st_seeks, st_sequential, st_seek_bytes, st_seek_tracks;
 	u64 st_seek_ns, st_rot_ns, st_xfer_ns, st_busy_ns, st_late_ns;
 	u64 st_idle;		/* requests that found the actuator idle */
+	u64 st_backward;	/* requests that start behind the head */
 	unsigned int st_max_queue;
 
 	struct bio_set bs;	/* clones that carry the data */
@@ -146,7 +150,7 @@ static struct bio *pick(struct hdd *h, u64 t, u64 *svc, u64 *startp,
 {
 	struct hdd_io *io, *best = NULL;
 	struct bio *bio, *best_bio = NULL;
-	u64 best_pos = 0, s, w, p, start, now = now_ns();
+	u64 best_pos = 0, s, w, p, start, now = now_ns(), seen = 0;
 
 	if (h->queued > h->st_max_queue)
 		h->st_max_queue = h->queued;
@@ -162,7 +166,7 @@ static struct bio *pick(struct hdd *h, u64 t, u64 *svc, u64 *startp,
 			*rotp = w;
 			*startp = start;
 		}
-		if (!h->sptf)
+		if (!h->sptf || ++seen >= h->ncq_depth)
 			break;
 		if (now - io->arrive > h->max_wait_ns) {
 			/* starving: the oldest waiting one goes first */
@@ -226,6 +230,8 @@ static int hdd_thread(void *data)
 				h->st_reads++;
 				h->st_read_bytes += len;
 			}
+			if (pos < h->head)
+				h->st_backward++;
 			if (d)
 				h->st_seeks++;
 			else
@@ -314,7 +320,7 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct hdd *h;
 	u64 rpm = 7200, rate_kbs = 180000, settle_us = 1000, full_us = 16000;
 	u64 overhead_us = 100, disk_gb = 1000, offset_gb = 0, flush_us = 0;
-	u64 max_wait_ms = 1000, skip = 0;
+	u64 max_wait_ms = 1000, skip = 0, ncq_depth = 32;
 	unsigned int i;
 	int r;
 
@@ -368,6 +374,8 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		if (!r)
 			r = parse_u64(a, "max_wait_ms", &max_wait_ms);
 		if (!r)
+			r = parse_u64(a, "ncq_depth", &ncq_depth);
+		if (!r)
 			r = parse_u64(a, "skip_sectors", &skip);
 		if (r != 1) {
 			ti->error = "bad or unknown parameter";
@@ -376,7 +384,7 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		}
 	}
 	if (rpm < 1000 || rpm > 20000 || rate_kbs < 1000 || full_us < settle_us ||
-	    !disk_gb || full_us > 1000000) {
+	    !disk_gb || full_us > 1000000 || !ncq_depth || ncq_depth > 4096) {
 		ti->error = "parameter out of range";
 		kfree(h);
 		return -EINVAL;
@@ -393,6 +401,7 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	h->overhead_ns = overhead_us * 1000;
 	h->flush_ns = flush_us * 1000;
 	h->max_wait_ns = max_wait_ms * 1000000;
+	h->ncq_depth = ncq_depth;
 	h->offset_bytes = offset_gb * 1000000000ULL;
 	h->head = h->offset_bytes;
 	h->skip = skip;
@@ -462,7 +471,7 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		spin_lock(&h->stat_lock);
-		DMEMIT("reads %llu writes %llu flushes %llu read_bytes %llu write_bytes %llu seeks %llu sequential %llu seek_bytes %llu seek_tracks %llu seek_us %llu rotation_us %llu transfer_us %llu busy_us %llu late_us %llu max_queue %u idle %llu",
+		DMEMIT("reads %llu writes %llu flushes %llu read_bytes %llu write_bytes %llu seeks %llu sequential %llu seek_bytes %llu seek_tracks %llu seek_us %llu rotation_us %llu transfer_us %llu busy_us %llu late_us %llu max_queue %u idle %llu backward %llu",
 		       h->st_reads, h->st_writes, h->st_flushes,
 		       h->st_read_bytes, h->st_write_bytes, h->st_seeks,
 		       h->st_sequential, h->st_seek_bytes, h->st_seek_tracks,
@@ -471,11 +480,11 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 		       div_u64(h->st_xfer_ns, 1000),
 		       div_u64(h->st_busy_ns, 1000),
 		       div_u64(h->st_late_ns, 1000), h->st_max_queue,
-		       h->st_idle);
+		       h->st_idle, h->st_backward);
 		spin_unlock(&h->stat_lock);
 		break;
 	case STATUSTYPE_TABLE:
-		DMEMIT("%s rpm=%llu rate_kbs=%llu settle_us=%llu full_us=%llu overhead_us=%llu disk_gb=%llu offset_gb=%llu queue=%s rotation=%s flush_us=%llu max_wait_ms=%llu skip_sectors=%llu",
+		DMEMIT("%s rpm=%llu rate_kbs=%llu settle_us=%llu full_us=%llu overhead_us=%llu disk_gb=%llu offset_gb=%llu queue=%s rotation=%s flush_us=%llu max_wait_ms=%llu ncq_depth=%llu skip_sectors=%llu",
 		       h->dev->name, div64_u64(60ULL * NSEC_PER_SEC, h->period_ns),
 		       h->rate_kbs, div_u64(h->settle_ns, 1000),
 		       div_u64(h->full_ns, 1000), div_u64(h->overhead_ns, 1000),
@@ -486,7 +495,7 @@ static void hdd_status(struct dm_target *ti, status_type_t type,
 		       h->rotation == 0 ? "model" :
 		       h->rotation == 1 ? "avg" : "none",
 		       div_u64(h->flush_ns, 1000),
-		       div_u64(h->max_wait_ns, 1000000),
+		       div_u64(h->max_wait_ns, 1000000), h->ncq_depth,
 		       (unsigned long long)h->skip);
 		break;
 	case STATUSTYPE_IMA:
@@ -509,7 +518,7 @@ static int hdd_message(struct dm_target *ti, unsigned int argc, char **argv,
 		h->st_seek_ns = h->st_rot_ns = h->st_xfer_ns = 0;
 		h->st_busy_ns = h->st_late_ns = 0;
 		h->st_max_queue = 0;
-		h->st_idle = 0;
+		h->st_idle = h->st_backward = 0;
 		spin_unlock(&h->stat_lock);
 		return 0;
 	}
