@@ -13,11 +13,14 @@ setup_file() {
 	fi
 	. bench/lib/guest.sh
 	models_load 300
-	hdd_create hddt 256 >/dev/null
+	# a drive that serves requests in arrival order (the NCQ one is tested
+	# on its own below)
+	hdd_create hddt 256 queue=fifo >/dev/null
 }
 
 teardown_file() {
 	dmsetup remove --retry hddt 2>/dev/null || true
+	dmsetup remove --retry hddn 2>/dev/null || true
 	rmmod dm_hddmodel 2>/dev/null || true
 }
 
@@ -65,7 +68,23 @@ setup() {
 	[ "$status" -eq 0 ]
 }
 
+@test "hddmodel: an NCQ drive (the benchmarks' default) reorders a deep queue" {
+	dmsetup message hddt 0 clear_stats
+	fifo=$(fio_iops f $D --rw=randwrite --bs=4k --ioengine=libaio \
+		--iodepth=32 --direct=1 --time_based --runtime=4 --size=256M)
+	N=$(hdd_create hddn 256)
+	dmsetup table hddn | grep -q 'queue=sptf '
+	dmsetup table hddn | grep -q 'ncq_depth=32 '
+	ncq=$(fio_iops n $N --rw=randwrite --bs=4k --ioengine=libaio \
+		--iodepth=32 --direct=1 --time_based --runtime=4 --size=256M)
+	echo "random 4k QD32: fifo $fifo IOPS, NCQ $ncq IOPS" >&3
+	[ $((ncq * 2)) -ge $((fifo * 3)) ]
+	dmsetup remove --retry hddn
+}
+
 @test "hddmodel: bad tables are refused" {
+	run dmsetup create hddbad --table "0 2048 hddmodel /dev/ram0 ncq_depth=0"
+	[ "$status" -ne 0 ]
 	run dmsetup create hddbad --table "0 2048 hddmodel /dev/ram0 rpm=5"
 	[ "$status" -ne 0 ]
 	run dmsetup create hddbad --table "0 2048 hddmodel /dev/ram0 nonsense=1"
