@@ -26,7 +26,7 @@ dd if=/dev/zero of=/dev/ram0 bs=1M count=2050 oflag=direct status=none || exit 1
 
 # 2 GiB region at the start of a 1 TB drive (a 2 GiB LV), then the whole
 # drive's stroke (disk_gb=2: the 2 GiB export is the full stroke).
-for cfg in "queue=fifo" "queue=sptf" "queue=fifo disk_gb=2"; do
+for cfg in "queue=sptf ncq_depth=32" "queue=fifo" "queue=fifo disk_gb=2"; do
 	hdd_create hddc 2048 $cfg "$@" >/dev/null || exit 1
 	D=/dev/mapper/hddc
 	echo "== $(dmsetup table hddc | cut -d' ' -f4-)"
