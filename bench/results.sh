@@ -46,8 +46,13 @@ scripts leave in `bench/results/`.  Every run is one boot of the test VM
 (Debian's kernel under QEMU TCG, 2 vCPUs): absolute IOPS are the emulator's,
 only ratios between set-ups measured in the same run mean something.  The
 origin of the writeback benchmarks and of the demo is the HDD model
-(`bench/hddmodel/`, seek + rotation + transfer, one actuator); the cache is
-a RAM disk (brd).  The host was shared with other engineers' VM tests while
+(`bench/hddmodel/`, seek + rotation + transfer, one actuator), as an NCQ
+drive that reorders the 32 oldest queued requests (`queue=sptf
+ncq_depth=32`, since 2026-11-26: the seed article's real HDD did 352 random
+IOPS at QD32, which a drive serving requests in arrival order cannot);
+`bench/sustained.sh` also measures a drive without command queueing
+(`queue=fifo`), the worst case for a sorted writeback.  The cache is a RAM
+disk (brd).  The host was shared with other engineers' VM tests while
 these ran (load average in each header line): expect run-to-run noise of
 10-30% on the CPU-bound (cache-speed) figures.
 
