@@ -412,9 +412,23 @@ void wc_chain_remove(struct wcache *wc, u32 b)
 	}
 }
 
+/*
+ * The entry @b was changed: the next commit must write its metadata sector.
+ * The bitmap is shared by every CPU, and most writes find their sector's
+ * bit already set: test it first instead of a locked write to a shared
+ * cache line.  The full barrier orders the entry change (made before this
+ * call) before the test; it pairs with test_and_clear_bit() in
+ * wc_do_commit(), which comes before the commit reads the entries (some
+ * without the bucket lock, see wc_gen_sector()): either the commit sees the
+ * change, or this sees the bit cleared and sets it for the next commit.
+ */
 void wc_mark_dirty(struct wcache *wc, u32 b)
 {
-	set_bit(b / WCACHE_ENTRIES_PER_SECTOR, wc->dirty_bits);
+	unsigned long s = b / WCACHE_ENTRIES_PER_SECTOR;
+
+	smp_mb();
+	if (!test_bit(s, wc->dirty_bits))
+		set_bit(s, wc->dirty_bits);
 }
 
 void wc_push_free(struct wcache *wc, u32 b)
@@ -819,6 +833,16 @@ int wc_load(struct wcache *wc)
  * written by any commit get seq.  Returns true when an entry had to be
  * deferred to the next commit.
  */
+static void wc_fill_disk_entry(struct wcache_disk_entry *de, u64 oblock,
+			       u32 csum, u64 m)
+{
+	de->oblock = cpu_to_le64(oblock);
+	de->seq = cpu_to_le64(wm_seq(m));
+	de->data_csum = cpu_to_le32(csum);
+	de->flags = cpu_to_le32(WCACHE_ENTRY_VALID |
+				(wm_flags(m) & WF_STABLE ? WCACHE_ENTRY_STABLE : 0));
+}
+
 static bool wc_gen_sector(struct wcache *wc, u64 s, u64 seq, void *buf)
 {
 	struct wcache_disk_md_sector *ms = buf;
@@ -844,6 +868,25 @@ again:
 		m = smp_load_acquire(&e->meta);
 		if (wm_state(m) == WS_FREE || wm_state(m) == WS_WRITING)
 			continue;
+		if (wm_seq(m)) {
+			/*
+			 * Committed before: nothing to assign, only to copy,
+			 * and that needs no lock.  oblock and csum of a
+			 * committed entry change only after it was freed and
+			 * reused, and a reused entry never gets this seq
+			 * back (seqs grow, and only this commit assigns
+			 * them): an unchanged meta means a consistent copy.
+			 */
+			u64 ob = READ_ONCE(e->oblock);
+			u32 cs = READ_ONCE(e->csum);
+
+			smp_rmb();
+			if (READ_ONCE(e->meta) != m)
+				goto again;
+			if (wm_state(m) == WS_CURRENT || wm_state(m) == WS_OLD)
+				wc_fill_disk_entry(de, ob, cs, m);
+			continue;
+		}
 		lock = wc_lock_for(wc, READ_ONCE(e->oblock));
 		spin_lock_irqsave(lock, flags);
 		m = e->meta;
@@ -867,14 +910,8 @@ again:
 			m = wm_make(wm_state(m), wm_flags(m), wm_inflight(m), seq);
 			WRITE_ONCE(e->meta, m);
 		}
-		if (wm_state(m) == WS_CURRENT || wm_state(m) == WS_OLD) {
-			de->oblock = cpu_to_le64(e->oblock);
-			de->seq = cpu_to_le64(wm_seq(m));
-			de->data_csum = cpu_to_le32(e->csum);
-			de->flags = cpu_to_le32(WCACHE_ENTRY_VALID |
-						(wm_flags(m) & WF_STABLE ?
-						 WCACHE_ENTRY_STABLE : 0));
-		}
+		if (wm_state(m) == WS_CURRENT || wm_state(m) == WS_OLD)
+			wc_fill_disk_entry(de, e->oblock, e->csum, m);
 		spin_unlock_irqrestore(lock, flags);
 	}
 	ms->hdr.csum = cpu_to_le32(wc_sector_csum(ms));
@@ -898,7 +935,16 @@ static void wc_complete_sector(struct wcache *wc, u64 s, u64 seq)
 		e = &wc->entries[b];
 again:
 		m = smp_load_acquire(&e->meta);
-		if (wm_state(m) == WS_FREE || wm_state(m) == WS_WRITING)
+		/*
+		 * Most entries need nothing: free, in flight, not in this
+		 * commit, or current without older versions.  Skip them
+		 * without the lock; meta is one word, so this is the same
+		 * decision the locked test below would have made a moment
+		 * earlier.
+		 */
+		if (wm_state(m) == WS_FREE || wm_state(m) == WS_WRITING ||
+		    !wm_seq(m) || wm_seq(m) > seq ||
+		    (wm_state(m) == WS_CURRENT && !(wm_flags(m) & WF_HAS_OLD)))
 			continue;
 		lock = wc_lock_for(wc, READ_ONCE(e->oblock));
 		spin_lock_irqsave(lock, flags);

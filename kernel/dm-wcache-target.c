@@ -168,6 +168,7 @@ static void wcache_free(struct wcache *wc)
 	kvfree(wc->wb_cand);
 	free_page((unsigned long)wc->sb_buf);
 	free_percpu(wc->stats);
+	free_percpu(wc->unc_pcpu);
 	kfree(wc->streams);
 	if (wc->cache)
 		dm_put_device(ti, wc->cache);
@@ -276,8 +277,12 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	wc->sb_buf = (void *)get_zeroed_page(GFP_KERNEL);
 	wc->stats = alloc_percpu(struct wc_stats);
 	wc->streams = kcalloc(WC_SEQ_SLOTS, sizeof(*wc->streams), GFP_KERNEL);
+	wc->unc_pcpu = alloc_percpu(unsigned int);
+	wc->unc_batched = wc->a.autocommit_blocks >=
+			  WC_UNC_BATCH * 4 * num_possible_cpus();
 	wc->wq = alloc_workqueue("dm-wcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!wc->cbuf || !wc->sb_buf || !wc->stats || !wc->streams || !wc->wq)
+	if (!wc->cbuf || !wc->sb_buf || !wc->stats || !wc->streams ||
+	    !wc->unc_pcpu || !wc->wq)
 		goto bad;
 
 	for (i = 0; i < WC_NR_LOCKS; i++)
@@ -427,13 +432,17 @@ static void wc_trim_bio(struct bio *bio, sector_t n)
  */
 static bool wc_seq_bypass(struct wcache *wc, struct bio *bio)
 {
-	sector_t start = bio->bi_iter.bi_sector, end = bio_end_sector(bio);
-	struct wc_seq_stream *prev = &wc->streams[hash_64(start, WC_SEQ_BITS)];
-	struct wc_seq_stream *next = &wc->streams[hash_64(end, WC_SEQ_BITS)];
-	u64 bytes = bio->bi_iter.bi_size;
+	sector_t start, end;
+	struct wc_seq_stream *prev, *next;
+	u64 bytes;
 
 	if (!wc->a.seq_cutoff)
 		return false;
+	start = bio->bi_iter.bi_sector;
+	end = bio_end_sector(bio);
+	prev = &wc->streams[hash_64(start, WC_SEQ_BITS)];
+	next = &wc->streams[hash_64(end, WC_SEQ_BITS)];
+	bytes = bio->bi_iter.bi_size;
 	if (start && READ_ONCE(prev->next) == start)
 		bytes += READ_ONCE(prev->bytes);
 	else if (READ_ONCE(next->next) == end)
@@ -716,6 +725,26 @@ static void wc_publish(struct wcache *wc, struct wc_bio *pb)
 	wc_mark_dirty(wc, pb->block);
 }
 
+/*
+ * autocommit_blocks: count published writes.  A shared atomic per write
+ * bounces one cache line between all CPUs; when the limit is large, count
+ * per CPU and add to the shared count in batches (the commit then starts up
+ * to WC_UNC_BATCH blocks per CPU early or late, well within the meaning
+ * of a limit of thousands of blocks).
+ */
+static void wc_count_uncommitted(struct wcache *wc)
+{
+	unsigned int n = 1;
+
+	if (wc->unc_batched) {
+		if (this_cpu_inc_return(*wc->unc_pcpu) & (WC_UNC_BATCH - 1))
+			return;
+		n = WC_UNC_BATCH;
+	}
+	if (atomic_add_return(n, &wc->uncommitted) >= wc->a.autocommit_blocks)
+		wc_queue_commit(wc);
+}
+
 void wc_end_fua_bio(struct bio *bio, int r)
 {
 	if (r)
@@ -757,8 +786,7 @@ static int wcache_end_io(struct dm_target *ti, struct bio *bio,
 			wc_queue_commit(wc);
 			return DM_ENDIO_INCOMPLETE;
 		}
-		if (atomic_inc_return(&wc->uncommitted) >= wc->a.autocommit_blocks)
-			wc_queue_commit(wc);
+		wc_count_uncommitted(wc);
 		return DM_ENDIO_DONE;
 	case WK_ORIGIN:
 		pb->kind = WK_PASS;

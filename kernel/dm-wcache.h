@@ -26,6 +26,7 @@
 #define WC_CT_RING		64
 #define WC_SEQ_BITS		6	/* sequential stream slots: 64 */
 #define WC_SEQ_SLOTS		(1U << WC_SEQ_BITS)
+#define WC_UNC_BATCH		64	/* per-CPU autocommit count batch */
 
 struct wc_cand {
 	u64 oblock;
@@ -190,6 +191,8 @@ struct wcache {
 	struct bio_list flush_bios;
 	struct bio_list fua_bios;
 	atomic_t uncommitted;		/* published since last commit */
+	unsigned int __percpu *unc_pcpu; /* per-CPU part, see wc_count_uncommitted */
+	bool unc_batched;
 	bool origin_dirty;		/* bypassed writes since last commit */
 	struct work_struct commit_work;
 	struct timer_list commit_timer;

@@ -8,7 +8,8 @@ qemu-system-x86 linux-image-amd64 linux-headers-amd64
 lvm2 dmsetup liblvm2-dev libdevmapper-dev libjson-c-dev libblkid-dev
 fio bats udev systemd e2fsprogs xfsprogs util-linux sparse jq nbdkit nbdkit-plugin-dev nbd-client gnuplot-nox blktrace
 debhelper dh-dkms dkms lintian devscripts dpkg-dev fakeroot groff-base
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+linux-perf"
 
 missing=""
 for p in $PKGS; do
