@@ -41,15 +41,9 @@ install_module() {
 	cp -r "$idx"/. "/lib/modules/$(uname -r)/"
 }
 
-# Coldplug only the subsystems the tests use (block devices, device-mapper's
-# misc control node, nvdimm/dax for pmem): a full "udevadm trigger" also
-# autoloads some 30 modules for the emulated PC (kvm, floppy, libata,
-# psmouse...), about 4 s of every boot under TCG. Devices that appear later
-# (brd, null_blk, dm, virtio disks) reach udevd as events anyway.
 start_udev() {
 	/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
-	udevadm trigger --action=add --subsystem-match=block --subsystem-match=misc \
-		--subsystem-match=nd --subsystem-match=dax >/dev/null 2>&1
+	udevadm trigger --action=add >/dev/null 2>&1
 	udevadm settle --timeout=30 >/dev/null 2>&1
 }
 
