@@ -3,7 +3,8 @@
 # Run every test suite and print one summary line "N passed, N failed".
 #   host: `make -C tools check` (unit tests and host-side bats),
 #         `make -C tests/fuzz check` (libFuzzer on the parsers, 10 s each)
-#   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run)
+#   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run), with
+#         each test's time ("ok N name in Nms")
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
 #         power cuts); they drive tests/vm/run themselves and speak TAP
 # Options: --host-only, --vm-only, or suite files/patterns to run.
@@ -74,7 +75,7 @@ fi
 if [ "$VM" = 1 ]; then
 	for f in tests/vm/*.bats; do
 		[ -e "$f" ] || continue
-		run_suite "vm/$(basename "$f" .bats)" tests/vm/run --timeout 1200 -- bats --tap "$f"
+		run_suite "vm/$(basename "$f" .bats)" tests/vm/run --timeout 1200 -- bats --tap --timing "$f"
 	done
 	for f in tests/boot/*.sh; do
 		[ -e "$f" ] || continue

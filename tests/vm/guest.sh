@@ -62,7 +62,14 @@ run_test() {
 	repo=$(arg repo)
 	cmd=$(arg cmd)
 	[ -n "${1:-}" ] || install_module
-	[ "$(arg udev)" = 0 ] || start_udev
+	# under systemd (--systemd-run), systemd-udevd runs and
+	# systemd-udev-trigger did the coldplug: a second daemon and trigger
+	# would only replay every device's rules
+	if [ -n "${1:-}" ]; then
+		udevadm settle --timeout=30 >/dev/null 2>&1
+	elif [ "$(arg udev)" != 0 ]; then
+		start_udev
+	fi
 	if [ -n "$(arg disks)" ]; then
 		modprobe virtio_blk
 		udevadm settle --timeout=30 >/dev/null 2>&1

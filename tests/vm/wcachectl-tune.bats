@@ -47,16 +47,25 @@ check_pattern() {
 
 # fio writes 4k blocks at random into [64M, 128M) (at most 1000 IOPS, so
 # the tunes are not starved of CPU under TCG) and verifies each batch
-# of 256 right after writing it (crc32c headers), until stopped
+# of 256 right after writing it (crc32c headers), until stopped; returns
+# once its writes reach the cached device (the tunes run under I/O)
 start_fio() {
+	local dev w0 i
+	dev=$(basename "$(readlink -f /dev/$VG/slow)")
+	w0=$(awk '{print $5}' /sys/block/$dev/stat)
 	fio --name=tune --filename=/dev/$VG/slow --offset=64M --size=64M --bs=4k \
 		--rw=randwrite --ioengine=libaio --iodepth=4 --direct=1 --rate_iops=1000 \
 		--verify=crc32c --verify_backlog=256 --verify_fatal=1 \
 		--time_based --runtime=900 --output-format=json \
 		--output=/var/tmp/wc/fio.json >/var/tmp/wc/fio.log 2>&1 &
 	FIO_PID=$!
-	sleep 2
-	kill -0 "$FIO_PID"
+	for i in $(seq 300); do
+		kill -0 "$FIO_PID"
+		[ "$(awk '{print $5}' /sys/block/$dev/stat)" -lt $((w0 + 64)) ] || return 0
+		sleep 0.1
+	done
+	echo "fio: fewer than 64 writes reached the device in 30 s"
+	return 1
 }
 
 # stop fio (SIGINT: fio ends its jobs, writes its report and exits 128);
