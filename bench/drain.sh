@@ -61,7 +61,7 @@ for t in $(wb_targets); do
 	SEEK[$t]=$spb
 	IOS[$t]=$ios
 	MIO[$t]=$mio
-	MSEEK[$t]=$(awk -v s="$(hdd_stat hdd seek_bytes)" -v b="$(hdd_stat hdd write_bytes)" 'BEGIN { printf "%.0f", b ? s / (b / 4096) : 0 }')
+	MSEEK[$t]=$(wb_model_seek "$(dmsetup status hdd)")
 	say "$t: drained $dirty blocks in ${TIME[$t]} s; origin: $ios write I/Os for $blocks blocks (mean ${mio} KiB), seek/block ${SEEK[$t]} B (blktrace), ${MSEEK[$t]} B (model)"
 	say "$t: hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
 	say "$t: cache status: $(dmsetup status d | cut -d' ' -f4-)"

@@ -57,11 +57,9 @@ for t in $(wb_targets); do
 		--runtime="$RT" --size="${WS}M" --randrepeat=0)
 	st=$(dmsetup status hdd | cut -d' ' -f4-)
 	read -r ios blocks spb mio <<<"$(wb_trace_stop)"
-	hsb=$(echo "$st" | awk '{ for (i = 1; i < NF; i++) if ($i == "seek_bytes") print $(i + 1) }')
-	hwb=$(echo "$st" | awk '{ for (i = 1; i < NF; i++) if ($i == "write_bytes") print $(i + 1) }')
 	SEEK[$k]=$spb
 	WBB[$k]=$blocks
-	MSEEK[$k]=$(awk -v s="$hsb" -v b="$hwb" 'BEGIN { printf "%.0f", b ? s / (b / 4096) : 0 }')
+	MSEEK[$k]=$(wb_model_seek "$st")
 	say "$k: ${IOPS[$k]} IOPS; origin: $ios write I/Os, $blocks blocks written back (mean I/O ${mio} KiB)"
 	say "$k: seek distance per written-back block: ${SEEK[$k]} bytes (blktrace, issue order), ${MSEEK[$k]} bytes (HDD model, service order)"
 	say "$k: cache status: $(dmsetup status s | cut -d' ' -f4-)"

@@ -99,6 +99,18 @@ wb_trace_stop() {
 		}'
 }
 
+# wb_model_seek STATUS: the HDD model's seek bytes per written 4 KiB block,
+# from its status line (counters as name value pairs).
+wb_model_seek() {
+	echo "$1" | awk '{
+		for (i = 1; i < NF; i++) {
+			if ($i == "seek_bytes") s = $(i + 1)
+			if ($i == "write_bytes") b = $(i + 1)
+		}
+		printf "%.0f\n", b ? s / (b / 4096) : 0
+	}'
+}
+
 # ratio A B: A/B with two decimals ("n/a" when B is 0 or missing)
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.3g\n", a / b }'
