@@ -415,39 +415,40 @@ static int hdd_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = bioset_init(&h->bs, 64, 0, 0);
 	if (r) {
 		ti->error = "cannot allocate bioset";
-		kfree(h);
-		return r;
+		goto bad_bs;
 	}
 	h->copy_wq = alloc_workqueue("hddmodel_copy",
 				     WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!h->copy_wq) {
-		bioset_exit(&h->bs);
 		ti->error = "cannot allocate workqueue";
-		kfree(h);
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto bad_wq;
 	}
 	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &h->dev);
 	if (r) {
 		ti->error = "cannot open device";
-		destroy_workqueue(h->copy_wq);
-		bioset_exit(&h->bs);
-		kfree(h);
-		return r;
+		goto bad_dev;
 	}
 	h->thread = kthread_run(hdd_thread, h, "hddmodel");
 	if (IS_ERR(h->thread)) {
 		r = PTR_ERR(h->thread);
-		dm_put_device(ti, h->dev);
-		kfree(h);
-		destroy_workqueue(h->copy_wq);
-		bioset_exit(&h->bs);
 		ti->error = "cannot start thread";
-		return r;
+		goto bad_thread;
 	}
 	ti->num_flush_bios = 1;
 	ti->per_io_data_size = sizeof(struct hdd_io);
 	ti->private = h;
 	return 0;
+
+bad_thread:
+	dm_put_device(ti, h->dev);
+bad_dev:
+	destroy_workqueue(h->copy_wq);
+bad_wq:
+	bioset_exit(&h->bs);
+bad_bs:
+	kfree(h);
+	return r;
 }
 
 static void hdd_dtr(struct dm_target *ti)
