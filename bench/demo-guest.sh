@@ -20,8 +20,8 @@ TSV=$OUT/demo.tsv
 T0=$(date +%s)
 say() { printf '[%4ds] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 table_of() { dmsetup table "$1" 2>/dev/null | tr '\n' ';' | sed 's/;$//; s/;/ ; /g'; }
-record() {	# setup iops table
-	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$TSV"
+record() {	# setup iops table [per-round IOPS]
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$TSV"
 	say "demo: $1: $2 IOPS"
 	say "      table: $3"
 }
@@ -102,8 +102,13 @@ declare -A ALL
 rt=$(( (RT + ROUNDS - 1) / ROUNDS ))
 FIO=(--bs=4k --ioengine=libaio --iodepth=32 --direct=1 --rw=randwrite
 	--time_based --runtime="$rt" --size="$SIZE" --randrepeat=0)
+# Each round starts one set-up later than the one before: a fixed order
+# would always give the same set-ups the same neighbours and position in
+# the round (host load drifts within a round).
+N=${#SETUPS[@]}
 for r in $(seq 1 "$ROUNDS"); do
-	for i in "${!SETUPS[@]}"; do
+	for k in $(seq 0 $((N - 1))); do
+		i=$(((k + r - 1) % N))
 		v=$(fio_iops "${SETUPS[$i]}-$r" "${DEVS[$i]}" "${FIO[@]}")
 		ALL[$i]="${ALL[$i]:-} $v"
 		say "demo: round $r: ${SETUPS[$i]}: $v IOPS"
@@ -111,7 +116,7 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 for i in "${!SETUPS[@]}"; do
 	med=$(echo ${ALL[$i]} | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	record "${SETUPS[$i]}" "$med" "$(table_of "$(readlink -f "${DEVS[$i]}")")"
+	record "${SETUPS[$i]}" "$med" "$(table_of "$(readlink -f "${DEVS[$i]}")")" "${ALL[$i]# }"
 	say "      rounds:${ALL[$i]}"
 done
 say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"

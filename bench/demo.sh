@@ -31,18 +31,18 @@ tests/vm/run --mem 4096 --timeout 900 --outdir "$RES" -- \
 # The table: IOPS, x HDD, % of SSD.
 echo "# $(date -u '+%F %H:%M UTC'): bench/demo.sh $RT (fio ${RT}s per set-up), host load average $load" >"$RES/demo.txt"
 awk -F'\t' '
-	{ name[NR] = $1; iops[NR] = $2; tab[NR] = $3 }
+	{ name[NR] = $1; iops[NR] = $2; tab[NR] = $3; rounds[NR] = $4 }
 	$1 == "hdd" { hdd = $2 }
 	$1 == "ssd" { ssd = $2 }
 	END {
-		printf "\n%-22s %10s %10s %10s\n", "set-up", "IOPS", "x HDD", "% of SSD"
+		printf "\n%-22s %10s %10s %10s  %s\n", "set-up", "IOPS", "x HDD", "% of SSD", "rounds"
 		for (i = 1; i <= NR; i++) {
 			if (iops[i] == "NA") {
 				printf "%-22s %10s %10s %10s\n", name[i], "n/a", "", ""
 				continue
 			}
-			printf "%-22s %10d %10.1f %9.1f%%\n", name[i], iops[i],
-				hdd ? iops[i] / hdd : 0, ssd ? 100 * iops[i] / ssd : 0
+			printf "%-22s %10d %10.1f %9.1f%%  %s\n", name[i], iops[i],
+				hdd ? iops[i] / hdd : 0, ssd ? 100 * iops[i] / ssd : 0, rounds[i]
 		}
 		printf "\nTables loaded:\n"
 		for (i = 1; i <= NR; i++) {
