@@ -67,16 +67,85 @@ run_suite() {
 	tally "$name" "$log" "${PIPESTATUS[0]}"
 }
 
+# Several tests/vm/*.bats files in one VM boot (tests/vm/suites runs them
+# one after the other, cleans up between them and checks the kernel log after
+# each); each file is still its own suite with its own log and tally.
+# WCACHE_VM_BOOT_PER_SUITE=1 boots one VM per file instead.
+run_vm_boot() {
+	local line name="" log="" rc="" glog=$LOGDIR/vm-boot.log f n src fail0=$fail
+	local -A ended=()
+	echo "== VM boot for ${#@} suite(s)"
+	: >"$glog"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$glog"
+		case $line in
+		*"::wcache-suite begin "*)
+			[ -n "${line%%::wcache-suite*}" ] && printf '%s\n' "${line%%::wcache-suite*}"
+			name=${line#*::wcache-suite begin }
+			log=$LOGDIR/$(echo "$name" | tr '/ ' '__').log
+			echo "== $name"
+			: >"$log"
+			t0=$SECONDS
+			continue ;;
+		*"::wcache-suite end "*)
+			read -r n src <<<"${line#*::wcache-suite end }"
+			[ -n "$log" ] || { log=$LOGDIR/$(echo "$n" | tr '/ ' '__').log; : >"$log"; }
+			tally "$n" "$log" "$src"
+			ended[$n]=1
+			name="" log=""
+			continue ;;
+		*"::wcache-vm-exit "*)
+			rc=${line#*::wcache-vm-exit }
+			continue ;;
+		esac
+		printf '%s\n' "$line"
+		[ -z "$log" ] || printf '%s\n' "$line" >>"$log"
+	done < <(tests/vm/run --timeout $((600 + 1200 * $#)) -- tests/vm/suites 1200 "$@" 2>&1
+		echo "::wcache-vm-exit $?")
+	# suites that the VM did not finish (time-out, lost VM) fail
+	for f in "$@"; do
+		n=vm/$(basename "$f" .bats)
+		[ -z "${ended[$n]:-}" ] || continue
+		log=$LOGDIR/$(echo "$n" | tr '/ ' '__').log
+		if [ "$n" != "$name" ]; then
+			echo "== $n"
+			: >"$log"
+			t0=$SECONDS
+		fi
+		echo "# $n: the VM ended (exit ${rc:-?}) before this suite finished" | tee -a "$log"
+		tally "$n" "$log" "${rc:-124}"
+		name=""
+	done
+	# a failed boot that no suite accounts for (e.g. a kernel warning at
+	# power-off) fails too
+	if [ "${rc:-124}" != 0 ] && [ "$fail" = "$fail0" ]; then
+		t0=$SECONDS
+		echo "# the VM ended with exit status ${rc:-124} (console: $glog)" >"$LOGDIR/vm_boot.log"
+		tally vm/boot "$LOGDIR/vm_boot.log" "${rc:-124}"
+	fi
+}
+
 start=$SECONDS
 if [ "$HOST" = 1 ]; then
 	run_suite host/tools make -s -C tools check
 	run_suite host/fuzz make -s -C tests/fuzz check
 fi
 if [ "$VM" = 1 ]; then
-	for f in tests/vm/*.bats; do
+	# fuzz last: udev needs minutes for the events of its thousands of
+	# device-mapper devices, which the next suite in the same boot would
+	# have to wait for
+	vm_files=()
+	for f in $(ls tests/vm/*.bats 2>/dev/null | grep -v /fuzz.bats) tests/vm/fuzz.bats; do
 		[ -e "$f" ] || continue
-		run_suite "vm/$(basename "$f" .bats)" tests/vm/run --timeout 1200 -- bats --tap --timing "$f"
+		wanted "vm/$(basename "$f" .bats)" && vm_files+=("$f")
 	done
+	if [ "${WCACHE_VM_BOOT_PER_SUITE:-0}" = 1 ]; then
+		for f in "${vm_files[@]}"; do
+			run_vm_boot "$f"
+		done
+	elif [ ${#vm_files[@]} -gt 0 ]; then
+		run_vm_boot "${vm_files[@]}"
+	fi
 	for f in tests/boot/*.sh; do
 		[ -e "$f" ] || continue
 		run_suite "boot/$(basename "$f" .sh)" "$f"
