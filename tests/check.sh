@@ -125,6 +125,49 @@ run_vm_boot() {
 	fi
 }
 
+# With 4 or more CPUs (and memory for two guests), the boot suites run one
+# after the other in the background while the VM suites' boot runs: two VMs
+# at a time. Their logs are printed and tallied when the VM suites are done.
+# WCACHE_CHECK_JOBS=1 or 2 overrides the choice.
+mem_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
+if [ "$(nproc 2>/dev/null || echo 1)" -ge 4 ] && [ "${mem_kb:-0}" -ge $((8 << 20)) ]; then
+	JOBS=${WCACHE_CHECK_JOBS:-2}
+else
+	JOBS=${WCACHE_CHECK_JOBS:-1}
+fi
+
+start_boot_suites() {	# start_boot_suites DIR FILE...
+	local dir=$1
+	shift
+	echo "== boot suites started in the background (two VMs at a time): $*"
+	(
+		for f in "$@"; do
+			b=$(basename "$f" .sh)
+			s=$SECONDS
+			"$f" >"$dir/$b.log" 2>&1 </dev/null
+			echo "$? $((SECONDS - s))" >"$dir/$b.rc"
+		done
+	) &
+	BOOT_PID=$!
+}
+
+finish_boot_suites() {	# finish_boot_suites DIR FILE...
+	local dir=$1 f b name log rc secs
+	shift
+	wait "$BOOT_PID"
+	for f in "$@"; do
+		b=$(basename "$f" .sh)
+		name=boot/$b
+		log=$LOGDIR/boot_$b.log
+		echo "== $name"
+		cp "$dir/$b.log" "$log" 2>/dev/null || : >"$log"
+		cat "$log"
+		read -r rc secs <"$dir/$b.rc" 2>/dev/null || { rc=124 secs=0; }
+		t0=$((SECONDS - secs))
+		tally "$name" "$log" "$rc"
+	done
+}
+
 start=$SECONDS
 if [ "$HOST" = 1 ]; then
 	run_suite host/tools make -s -C tools check
@@ -139,6 +182,14 @@ if [ "$VM" = 1 ]; then
 		[ -e "$f" ] || continue
 		wanted "vm/$(basename "$f" .bats)" && vm_files+=("$f")
 	done
+	boot_files=()
+	for f in tests/boot/*.sh; do
+		[ -e "$f" ] && wanted "boot/$(basename "$f" .sh)" && boot_files+=("$f")
+	done
+	if [ "$JOBS" -ge 2 ] && [ ${#boot_files[@]} -gt 0 ]; then
+		bg=$(mktemp -d)
+		start_boot_suites "$bg" "${boot_files[@]}"
+	fi
 	if [ "${WCACHE_VM_BOOT_PER_SUITE:-0}" = 1 ]; then
 		for f in "${vm_files[@]}"; do
 			run_vm_boot "$f"
@@ -146,10 +197,14 @@ if [ "$VM" = 1 ]; then
 	elif [ ${#vm_files[@]} -gt 0 ]; then
 		run_vm_boot "${vm_files[@]}"
 	fi
-	for f in tests/boot/*.sh; do
-		[ -e "$f" ] || continue
-		run_suite "boot/$(basename "$f" .sh)" "$f"
-	done
+	if [ "$JOBS" -ge 2 ] && [ ${#boot_files[@]} -gt 0 ]; then
+		finish_boot_suites "$bg" "${boot_files[@]}"
+		rm -rf "$bg"
+	else
+		for f in "${boot_files[@]}"; do
+			run_suite "boot/$(basename "$f" .sh)" "$f"
+		done
+	fi
 fi
 
 echo
