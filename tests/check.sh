@@ -3,10 +3,12 @@
 # Run every test suite and print one summary line "N passed, N failed".
 #   host: `make -C tools check` (unit tests and host-side bats),
 #         `make -C tests/fuzz check` (libFuzzer on the parsers, 10 s each)
-#   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run), with
-#         each test's time ("ok N name in Nms")
+#   vm:   every tests/vm/*.bats in one VM boot (tests/vm/run running
+#         tests/vm/suites), each file still its own suite, with each test's
+#         time ("ok N name in Nms")
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
-#         power cuts); they drive tests/vm/run themselves and speak TAP
+#         power cuts); they drive tests/vm/run themselves and speak TAP;
+#         with 4+ CPUs they run in the background meanwhile
 # Options: --host-only, --vm-only, or suite files/patterns to run.
 set -u
 cd "$(dirname "$0")/.." || exit 1
