@@ -3,10 +3,12 @@
 # Run every test suite and print one summary line "N passed, N failed".
 #   host: `make -C tools check` (unit tests and host-side bats),
 #         `make -C tests/fuzz check` (libFuzzer on the parsers, 10 s each)
-#   vm:   each tests/vm/*.bats in its own VM boot (tests/vm/run), with
-#         each test's time ("ok N name in Nms")
+#   vm:   every tests/vm/*.bats in one VM boot (tests/vm/run running
+#         tests/vm/suites), each file still its own suite, with each test's
+#         time ("ok N name in Nms")
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
-#         power cuts); they drive tests/vm/run themselves and speak TAP
+#         power cuts); they drive tests/vm/run themselves and speak TAP;
+#         with 4+ CPUs they run in the background meanwhile
 # Options: --host-only, --vm-only, or suite files/patterns to run.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -67,20 +69,144 @@ run_suite() {
 	tally "$name" "$log" "${PIPESTATUS[0]}"
 }
 
+# Several tests/vm/*.bats files in one VM boot (tests/vm/suites runs them
+# one after the other, cleans up between them and checks the kernel log after
+# each); each file is still its own suite with its own log and tally.
+# WCACHE_VM_BOOT_PER_SUITE=1 boots one VM per file instead.
+run_vm_boot() {
+	local line name="" log="" rc="" glog=$LOGDIR/vm-boot.log f n src fail0=$fail
+	local -A ended=()
+	echo "== VM boot for ${#@} suite(s)"
+	: >"$glog"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$glog"
+		case $line in
+		*"::wcache-suite begin "*)
+			[ -n "${line%%::wcache-suite*}" ] && printf '%s\n' "${line%%::wcache-suite*}"
+			name=${line#*::wcache-suite begin }
+			log=$LOGDIR/$(echo "$name" | tr '/ ' '__').log
+			echo "== $name"
+			: >"$log"
+			t0=$SECONDS
+			continue ;;
+		*"::wcache-suite end "*)
+			read -r n src <<<"${line#*::wcache-suite end }"
+			[ -n "$log" ] || { log=$LOGDIR/$(echo "$n" | tr '/ ' '__').log; : >"$log"; }
+			tally "$n" "$log" "$src"
+			ended[$n]=1
+			name="" log=""
+			continue ;;
+		*"::wcache-vm-exit "*)
+			rc=${line#*::wcache-vm-exit }
+			continue ;;
+		esac
+		printf '%s\n' "$line"
+		[ -z "$log" ] || printf '%s\n' "$line" >>"$log"
+	done < <(tests/vm/run --timeout $((600 + 1200 * $#)) -- tests/vm/suites 1200 "$@" 2>&1
+		echo "::wcache-vm-exit $?")
+	# suites that the VM did not finish (time-out, lost VM) fail
+	for f in "$@"; do
+		n=vm/$(basename "$f" .bats)
+		[ -z "${ended[$n]:-}" ] || continue
+		log=$LOGDIR/$(echo "$n" | tr '/ ' '__').log
+		if [ "$n" != "$name" ]; then
+			echo "== $n"
+			: >"$log"
+			t0=$SECONDS
+		fi
+		echo "# $n: the VM ended (exit ${rc:-?}) before this suite finished" | tee -a "$log"
+		tally "$n" "$log" "${rc:-124}"
+		name=""
+	done
+	# a failed boot that no suite accounts for (e.g. a kernel warning at
+	# power-off) fails too
+	if [ "${rc:-124}" != 0 ] && [ "$fail" = "$fail0" ]; then
+		t0=$SECONDS
+		echo "# the VM ended with exit status ${rc:-124} (console: $glog)" >"$LOGDIR/vm_boot.log"
+		tally vm/boot "$LOGDIR/vm_boot.log" "${rc:-124}"
+	fi
+}
+
+# With 4 or more CPUs (and memory for two guests), the boot suites run one
+# after the other in the background while the VM suites' boot runs: two VMs
+# at a time. Their logs are printed and tallied when the VM suites are done.
+# WCACHE_CHECK_JOBS=1 or 2 overrides the choice.
+mem_kb=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
+if [ "$(nproc 2>/dev/null || echo 1)" -ge 4 ] && [ "${mem_kb:-0}" -ge $((8 << 20)) ]; then
+	JOBS=${WCACHE_CHECK_JOBS:-2}
+else
+	JOBS=${WCACHE_CHECK_JOBS:-1}
+fi
+
+start_boot_suites() {	# start_boot_suites DIR FILE...
+	local dir=$1
+	shift
+	echo "== boot suites started in the background (two VMs at a time): $*"
+	(
+		for f in "$@"; do
+			b=$(basename "$f" .sh)
+			s=$SECONDS
+			"$f" >"$dir/$b.log" 2>&1 </dev/null
+			echo "$? $((SECONDS - s))" >"$dir/$b.rc"
+		done
+	) &
+	BOOT_PID=$!
+}
+
+finish_boot_suites() {	# finish_boot_suites DIR FILE...
+	local dir=$1 f b name log rc secs
+	shift
+	wait "$BOOT_PID"
+	for f in "$@"; do
+		b=$(basename "$f" .sh)
+		name=boot/$b
+		log=$LOGDIR/boot_$b.log
+		echo "== $name"
+		cp "$dir/$b.log" "$log" 2>/dev/null || : >"$log"
+		cat "$log"
+		read -r rc secs <"$dir/$b.rc" 2>/dev/null || { rc=124 secs=0; }
+		t0=$((SECONDS - secs))
+		tally "$name" "$log" "$rc"
+	done
+}
+
 start=$SECONDS
 if [ "$HOST" = 1 ]; then
 	run_suite host/tools make -s -C tools check
 	run_suite host/fuzz make -s -C tests/fuzz check
 fi
 if [ "$VM" = 1 ]; then
-	for f in tests/vm/*.bats; do
+	# fuzz last: udev needs minutes for the events of its thousands of
+	# device-mapper devices, which the next suite in the same boot would
+	# have to wait for
+	vm_files=()
+	for f in $(ls tests/vm/*.bats 2>/dev/null | grep -v /fuzz.bats) tests/vm/fuzz.bats; do
 		[ -e "$f" ] || continue
-		run_suite "vm/$(basename "$f" .bats)" tests/vm/run --timeout 1200 -- bats --tap --timing "$f"
+		wanted "vm/$(basename "$f" .bats)" && vm_files+=("$f")
 	done
+	boot_files=()
 	for f in tests/boot/*.sh; do
-		[ -e "$f" ] || continue
-		run_suite "boot/$(basename "$f" .sh)" "$f"
+		[ -e "$f" ] && wanted "boot/$(basename "$f" .sh)" && boot_files+=("$f")
 	done
+	if [ "$JOBS" -ge 2 ] && [ ${#boot_files[@]} -gt 0 ]; then
+		bg=$(mktemp -d)
+		start_boot_suites "$bg" "${boot_files[@]}"
+	fi
+	if [ "${WCACHE_VM_BOOT_PER_SUITE:-0}" = 1 ]; then
+		for f in "${vm_files[@]}"; do
+			run_vm_boot "$f"
+		done
+	elif [ ${#vm_files[@]} -gt 0 ]; then
+		run_vm_boot "${vm_files[@]}"
+	fi
+	if [ "$JOBS" -ge 2 ] && [ ${#boot_files[@]} -gt 0 ]; then
+		finish_boot_suites "$bg" "${boot_files[@]}"
+		rm -rf "$bg"
+	else
+		for f in "${boot_files[@]}"; do
+			run_suite "boot/$(basename "$f" .sh)" "$f"
+		done
+	fi
 fi
 
 echo

@@ -69,8 +69,8 @@ snapshot() {
 	[ -f "$m/drivers/md/dm-mod.ko" ]
 	[ ! -e "$m/sound" ]
 	step "module subtrees hidden"
-	echo "man-db man-db/auto-update boolean false" | debconf-set-selections
-	step "debconf set"
+	pkg_no_mandb
+	step "man-db trigger off"
 	depmod -a "$K"
 	step "depmod done"
 	run modinfo -n dm-wcache

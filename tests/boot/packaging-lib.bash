@@ -42,6 +42,16 @@ pkg_hide_tree() {	# pkg_hide_tree REPO
 	done
 }
 
+# man-db's dpkg trigger rebuilds the whole man index (mandb over 9p under
+# TCG: 1-3 minutes per dpkg run). The trigger only looks at
+# /var/lib/man-db/auto-update, which man-db's postinst removes when the
+# admin answers "no" to man-db/auto-update: do what the postinst does (the
+# debconf answer alone is not read again before man-db is reconfigured).
+pkg_no_mandb() {
+	echo "man-db man-db/auto-update boolean false" | debconf-set-selections
+	rm -f /var/lib/man-db/auto-update
+}
+
 # Install both packages from DIR with dpkg, as an admin would. When DIR holds
 # dm-wcache-VERSION.dkms.tar.gz (a binaries-only "dkms mktarball" of the
 # module DKMS built from this package in an earlier boot), it is put where
@@ -55,8 +65,7 @@ pkg_install() {	# pkg_install DIR VERSION
 		mkdir -p /usr/share/dm-wcache-dkms
 		cp "$dir/dm-wcache-$v.dkms.tar.gz" /usr/share/dm-wcache-dkms/
 	fi
-	# man-db's trigger would rebuild the whole man index (minutes under TCG)
-	echo "man-db man-db/auto-update boolean false" | debconf-set-selections
+	pkg_no_mandb
 	DEBIAN_FRONTEND=noninteractive dpkg -i "$dir/dm-wcache-dkms_${v}_all.deb" \
 		"$dir/wcachectl_${v}_$arch.deb"
 }

@@ -86,10 +86,21 @@ stop_fio() {
 	echo "# fio: $(jq '.jobs[0].write.io_bytes / 1048576 | floor' /var/tmp/wc/fio.report) MiB written, $(jq '.jobs[0].read.io_bytes / 1048576 | floor' /var/tmp/wc/fio.report) MiB verified" >&3
 }
 
-# the live table and status show key=val; the target reports no error
+# the live table and status show key=val (several: check_live K V [K V]...);
+# the target reports no error. The table and status are read once for all.
 check_live() {
-	local key=$1 val=$2 table
+	local key val table json
 	table=" $(dmsetup table $VG-slow | cut -d' ' -f4-) "
+	json=$("$WC" status $VG/slow --json)
+	while [ $# -ge 2 ]; do
+		key=$1 val=$2
+		shift 2
+		check_one_live || return 1
+	done
+	[ "$(dmsetup status $VG-slow | cut -d' ' -f4)" = 0 ]
+}
+
+check_one_live() {
 	case $key in
 	cleaner | flush_on_suspend)
 		if [ "$val" = 1 ]; then
@@ -105,9 +116,7 @@ check_live() {
 			[[ "$table" == *" $key $val "* ]] || { echo "table: $table"; return 1; }
 		fi ;;
 	esac
-	"$WC" status $VG/slow --json |
-		jq -e --arg k "$key" --argjson v "$val" '(.settings[$k] // 0) == $v and .error == 0'
-	[ "$(dmsetup status $VG-slow | cut -d' ' -f4)" = 0 ]
+	jq -e --arg k "$key" --argjson v "$val" '(.settings[$k] // 0) == $v and .error == 0' <<<"$json"
 }
 
 tune_live() {
@@ -145,9 +154,7 @@ tune_live() {
 	run "$WC" tune $VG/slow high_watermark=70 low_watermark=50 sequential_cutoff=0
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"table reloaded"* ]]
-	check_live high_watermark 70
-	check_live low_watermark 50
-	check_live sequential_cutoff 0
+	check_live high_watermark 70 low_watermark 50 sequential_cutoff 0
 	stop_fio
 	check_pattern
 
@@ -158,10 +165,8 @@ tune_live() {
 	! dm_exists $VG-slow
 	run "$WC" activate $VG/slow
 	[ "$status" -eq 0 ]
-	for kv in high_watermark=70 low_watermark=50 writeback_jobs=512 autocommit_blocks=1000 \
-		  autocommit_time=500 max_age=20000 pause_writeback=200 cleaner=0 flush_on_suspend=0; do
-		check_live "${kv%=*}" "${kv#*=}"
-	done
+	check_live high_watermark 70 low_watermark 50 writeback_jobs 512 autocommit_blocks 1000 \
+		autocommit_time 500 max_age 20000 pause_writeback 200 cleaner 0 flush_on_suspend 0
 	check_pattern
 }
 
@@ -173,17 +178,12 @@ tune_live() {
 	run "$WC" tune $VG/slow high_watermark=60 low_watermark=20 writeback_jobs=512
 	echo "$output"
 	[ "$status" -eq 0 ]
-	check_live high_watermark 60
-	check_live low_watermark 20
-	check_live writeback_jobs 512
+	check_live high_watermark 60 low_watermark 20 writeback_jobs 512
 	# multiples of 4 ms: dm-writecache keeps times in jiffies
 	run "$WC" tune $VG/slow autocommit_blocks=1000 autocommit_time=500 max_age=20000 pause_writeback=200
 	echo "$output"
 	[ "$status" -eq 0 ]
-	check_live autocommit_blocks 1000
-	check_live autocommit_time 500
-	check_live max_age 20000
-	check_live pause_writeback 200
+	check_live autocommit_blocks 1000 autocommit_time 500 max_age 20000 pause_writeback 200
 	tune_live cleaner 1
 	tune_live cleaner 0
 	stop_fio
@@ -192,8 +192,7 @@ tune_live() {
 	[ "$status" -eq 0 ]
 	run "$WC" activate $VG/slow
 	[ "$status" -eq 0 ]
-	check_live max_age 20000
-	check_live high_watermark 60
+	check_live max_age 20000 high_watermark 60
 	check_pattern
 }
 
@@ -243,8 +242,7 @@ tune_live() {
 	[[ "$output" == *"next activation"* ]]
 	run "$WC" activate $VG/slow
 	[ "$status" -eq 0 ]
-	check_live high_watermark 33
-	check_live low_watermark 22
+	check_live high_watermark 33 low_watermark 22
 }
 
 # every key=value line of the profile as LVM reads it
@@ -283,15 +281,12 @@ profile_keys() {
 	run "$WC" attach $VG/slow --cachevol fast --target writecache --profile wcache-hdd-origin --yes
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"ignoring the wcache-only settings"* ]]
-	check_live high_watermark 50
-	check_live writeback_jobs 4096
+	check_live high_watermark 50 writeback_jobs 4096
 	[[ "$(dmsetup table $VG-slow)" != *sequential_cutoff* ]]
 	# tune --profile switches a live cache to another profile
 	run "$WC" tune $VG/slow --profile wcache-burst-absorb
 	[ "$status" -eq 0 ]
-	check_live high_watermark 90
-	check_live max_age 3600000
-	check_live writeback_jobs 4096
+	check_live high_watermark 90 max_age 3600000 writeback_jobs 4096
 }
 
 @test "tune killed after each of its steps: running it again finishes the change" {
