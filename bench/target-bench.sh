@@ -8,17 +8,21 @@
 # Two regimes: cpu-bound (RAM disks: the target's CPU cost under emulation)
 # and device-bound (the cache is an SSD model with a fixed service time, as
 # a real NVMe is to a real CPU); see the comment above the SSD model.
-# Usage (host): [SSD_LAT_US=N (multiple of 1000)] bench/target-bench.sh [RUNTIME_SEC [ROUNDS]]
+# Usage (host): [SSD_LAT_MS=N] bench/target-bench.sh [RUNTIME_SEC [ROUNDS]]
 # Not a test: numbers under TCG move from run to run; only ratios matter.
 set -e
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 RT=${1:-10}
 REPS=${2:-3}
+LAT=${SSD_LAT_MS:-10}	# the SSD model's service time, ms
+case $LAT in
+'' | *[!0-9]* | 0) echo "SSD_LAT_MS must be a whole number of milliseconds, at least 1" >&2; exit 2 ;;
+esac
 if [ -z "$WCACHE_IN_VM" ]; then
 	mkdir -p "$REPO/bench/results"
 	log=$REPO/bench/results/burst.log
 	echo "# $(date -u '+%F %H:%M UTC'): bench/target-bench.sh $RT $REPS, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$log"
-	"$REPO/tests/vm/run" --mem 3072 --timeout 2400 -- env SSD_LAT_US="${SSD_LAT_US:-}" bash "$REPO/bench/target-bench.sh" "$RT" "$REPS" 2>&1 |
+	"$REPO/tests/vm/run" --mem 3072 --timeout 2400 -- env SSD_LAT_MS="$LAT" bash "$REPO/bench/target-bench.sh" "$RT" "$REPS" 2>&1 |
 		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
 		tee -a "$log"
 	exit "${PIPESTATUS[0]}"
@@ -83,7 +87,8 @@ rounds() {
 declare -A V
 
 wc_brd 2 512
-# brd allocates its pages on first write: touch both RAM disks once, or the first configuration measured pays for it
+# brd allocates its pages on first write: touch both RAM disks once, or the
+# first configuration measured pays for it
 warm() {
 	dd if=/dev/zero of="$1" bs=1M oflag=direct status=none 2>/dev/null || true
 }
@@ -100,18 +105,16 @@ rounds cpu /dev/ram0 /dev/ram1
 # time.  Under TCG the CPUs are 10-30x slower and a RAM disk costs no time:
 # the cpu-bound figures above measure the target's CPU cost, not whether it
 # keeps the device busy.  The SSD model below restores the real order: the
-# RAM disk behind dm-delay, so every I/O takes LAT (the delay's timer
+# RAM disk behind dm-delay, so every I/O takes LAT ms (the delay's timer
 # completes the I/Os that are due together, like an NVMe's interrupt
 # coalescing; null_blk's per-request timer interrupt cost 3x the CPU per
 # write).  One job at QD32 gets at most 32/LAT (the timer works in jiffies
 # and a work item submits the due I/Os, which adds a few ms per I/O), and
 # two jobs twice what one gets, as long as the guest's CPUs keep up.
-LAT=${SSD_LAT_US:-10000}
-[ -n "$LAT" ] || LAT=10000
 wc_modprobe dm-delay
-echo "0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 $((LAT / 1000))" | dmsetup create ssdm
+echo "0 $(blockdev --getsz /dev/ram1) delay /dev/ram1 0 $LAT" | dmsetup create ssdm
 SSD=/dev/mapper/ssdm
-echo "== device-bound: 4k randwrite QD32, ${RT}s, origin brd 512M, cache SSD model (brd 256M behind dm-delay, $((LAT / 1000)) ms per I/O: at most $((32 * 1000000 / LAT)) IOPS per job at QD32)"
+echo "== device-bound: 4k randwrite QD32, ${RT}s, origin brd 512M, cache SSD model (brd 256M behind dm-delay, $LAT ms per I/O: at most $((32 * 1000 / LAT)) IOPS per job at QD32)"
 rounds ssd /dev/ram0 "$SSD"
 
 for k in "${!V[@]}"; do
