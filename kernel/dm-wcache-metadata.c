@@ -205,6 +205,9 @@ int wc_check_new_geometry(struct wcache *wc, const char **reason)
 		*reason = "Cache device too large for its block size (at most 2^32-2 blocks); use a larger block size";
 		return -EFBIG;
 	}
+	/* what wc_format() will write, for the constructor's allocations */
+	wc->n_blocks = n;
+	wc->md_sectors = md;
 	return 0;
 }
 
@@ -614,7 +617,19 @@ int wc_alloc_state(struct wcache *wc)
 	u64 b;
 	unsigned int i;
 
+	/*
+	 * The constructor allocates (GB-sized allocations while suspended
+	 * could wait for reclaim that needs this very device); preresume
+	 * only initializes, unless the geometry changed in between.
+	 */
+	if (wc->entries && (wc->alloc_n_blocks != wc->n_blocks ||
+			    wc->alloc_md_sectors != wc->md_sectors))
+		wc_free_state(wc);
 	wc->hash_bits = ilog2(nb);
+	if (wc->entries)
+		goto init;
+	wc->alloc_n_blocks = wc->n_blocks;
+	wc->alloc_md_sectors = wc->md_sectors;
 	/*
 	 * vmalloc, not kvmalloc: a large kmalloc rounds up to a power-of-two
 	 * number of pages (up to a third more than the 24 bytes per block),
@@ -627,8 +642,13 @@ int wc_alloc_state(struct wcache *wc)
 				  sizeof(unsigned long), GFP_KERNEL);
 	wc->written_bits = kvcalloc(BITS_TO_LONGS(wc->md_sectors),
 				    sizeof(unsigned long), GFP_KERNEL);
-	if (!wc->entries || !wc->buckets || !wc->dirty_bits || !wc->written_bits)
+	if (!wc->entries || !wc->buckets || !wc->dirty_bits || !wc->written_bits) {
+		wc_free_state(wc);
 		return -ENOMEM;
+	}
+init:
+	bitmap_zero(wc->dirty_bits, wc->md_sectors);
+	bitmap_zero(wc->written_bits, wc->md_sectors);
 	for (b = 0; b < nb; b++) {
 		wc->buckets[b] = WC_NIL;
 		if (!(b & 0xffff))
@@ -889,6 +909,9 @@ int wc_load(struct wcache *wc)
 	r = wc->read_only ? 0 : wc_commit_sync(wc, true);
 	if (r)
 		return r;
+	/* max_age of loaded blocks counts from now: their age is not known */
+	if (cached)
+		wc_note_commit(wc, wc->commit_seq);
 	DMINFO("%s: loaded %llu dirty blocks (%llu verified, %llu dropped, %llu superseded)",
 	       dm_table_device_name(wc->ti->table), cached, lc.to_verify,
 	       dropped, superseded);

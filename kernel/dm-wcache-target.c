@@ -339,6 +339,14 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			goto bad;
 		}
 	}
+	/* allocate here, not in preresume: see wc_alloc_state() */
+	r = wc_alloc_state(wc);
+	if (!r)
+		r = wc_wb_alloc(wc);
+	if (r) {
+		ti->error = "Cannot allocate memory for the cache's state";
+		goto bad;
+	}
 	ti->error = NULL;
 
 	ti->private = wc;
@@ -367,8 +375,8 @@ static void wcache_dtr(struct dm_target *ti)
 	if (wc->wq) {
 		WRITE_ONCE(wc->wb_stop, true);
 		cancel_work_sync(&wc->wb_drain_work);
-		cancel_delayed_work_sync(&wc->wb_delayed);
 		cancel_work_sync(&wc->wb_work);
+		cancel_delayed_work_sync(&wc->wb_delayed);
 		cancel_work_sync(&wc->commit_work);
 	}
 	wcache_free(wc);
@@ -872,8 +880,9 @@ static void wcache_postsuspend(struct dm_target *ti)
 	/* a suspend ends a writeback message's drain */
 	cancel_work_sync(&wc->wb_drain_work);
 	WRITE_ONCE(wc->wb_drain, false);
-	cancel_delayed_work_sync(&wc->wb_delayed);
+	/* wb_work may arm wb_delayed (back-off) until it has stopped */
 	cancel_work_sync(&wc->wb_work);
+	cancel_delayed_work_sync(&wc->wb_delayed);
 	flush_workqueue(wc->wq);
 	if (!READ_ONCE(wc->error)) {
 		r = wc_commit_sync(wc, true);
@@ -933,8 +942,8 @@ static int wcache_preresume(struct dm_target *ti)
 	wc->loaded = true;
 	return 0;
 fail:
+	/* the state stays allocated; the next preresume initializes it again */
 	DMERR("cannot load the cache (%d)", r);
-	wc_free_state(wc);
 	return r;
 }
 

@@ -172,6 +172,8 @@ struct wcache {
 	bool suspended;
 
 	struct wc_entry *entries;	/* n_blocks */
+	u64 alloc_n_blocks;		/* geometry entries and bitmaps */
+	u64 alloc_md_sectors;		/* were allocated for */
 	u32 *buckets;			/* 1 << hash_bits heads */
 	unsigned int hash_bits;
 	spinlock_t locks[WC_NR_LOCKS];

@@ -172,8 +172,9 @@ crash_image_reload() {
 	devices 64 32
 	wc_create wc "$O" "$C" 4096 max_age 2000
 	dd if=/dev/urandom of=/dev/mapper/wc bs=4k count=1 seek=3 oflag=direct conv=fsync status=none
-	[ "$(dirty)" = 1 ]
 	wait_for 10 is_clean
+	# written back (1 of 8000 blocks is far below the watermarks)
+	[ "$(wc_status_field wc 17)" = 1 ]
 }
 
 @test "max_age fires with autocommit_time far above it and after hundreds of commits" {
@@ -346,4 +347,17 @@ PY
 	[ "$status" -ne 0 ]
 	dmsetup remove --retry wc
 	[ "$(md5sum <"$C")" = "$sum" ]
+}
+
+# --- item 6 --------------------------------------------------------------
+
+@test "a new cache past 2^32-2 blocks is refused in the constructor with a clear error" {
+	devices 64 32
+	# 2.3 TiB of zeros: 512-byte blocks would need more than 2^32-2
+	dmsetup create wco --table "0 $((4800 * 1024 * 1024)) zero"
+	dmesg -C
+	run wc_create wc "$O" /dev/mapper/wco 512
+	echo "$output"
+	[ "$status" -ne 0 ]
+	dmesg | grep -F "too large for its block size"
 }

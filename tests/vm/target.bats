@@ -199,29 +199,32 @@ expect_refused() {
 	expect_refused "origin_uuid mismatch" "0 $len wcache s $O $C 4096 2 origin_uuid fedcba9876543210fedcba9876543210"
 	expect_refused "origin_uuid mismatch" "0 $len wcache s $O $C 4096 0"
 	expect_refused "different size" "0 $((len - 8)) wcache s $O $C 4096 2 origin_uuid $u1"
+	# (on 4 KiB-logical-block devices, WC_LBS=4096, 512 is refused first)
 	expect_refused "block size differs" "0 $len wcache s $O $C 512 2 origin_uuid $u1" ||
-		expect_refused "Block size in the table differs" "0 $len wcache s $O $C 512 2 origin_uuid $u1"
+		expect_refused "Block size in the table differs" "0 $len wcache s $O $C 512 2 origin_uuid $u1" ||
+		expect_refused "smaller than a device's logical block size" "0 $len wcache s $O $C 512 2 origin_uuid $u1"
 	# the good table still loads
 	echo "0 $len wcache s $O $C 4096 2 origin_uuid $u1" | dmsetup create wc
 	dmsetup remove --retry wc
-	# one flipped byte in a metadata sector
-	dd if=$C of=/tmp/md bs=512 skip=8 count=1 status=none
+	# one flipped byte in a metadata sector (sector 8: the 4 KiB block at
+	# 4 KiB, so that this also works on 4 KiB-logical-block devices)
+	dd if=$C of=/tmp/md bs=4096 skip=1 count=1 iflag=direct status=none
 	printf '\xff' | dd of=/tmp/md bs=1 seek=100 conv=notrunc status=none
 	cp /tmp/md /tmp/md.bad
-	dd if=$C of=/tmp/md.good bs=512 skip=8 count=1 status=none
-	dd if=/tmp/md.bad of=$C bs=512 seek=8 count=1 oflag=direct status=none
+	dd if=$C of=/tmp/md.good bs=4096 skip=1 count=1 iflag=direct status=none
+	dd if=/tmp/md.bad of=$C bs=4096 seek=1 count=1 oflag=direct status=none
 	expect_refused "Metadata sector checksum mismatch" "0 $len wcache s $O $C 4096 2 origin_uuid $u1"
-	dd if=/tmp/md.good of=$C bs=512 seek=8 count=1 oflag=direct status=none
+	dd if=/tmp/md.good of=$C bs=4096 seek=1 count=1 oflag=direct status=none
 	# one flipped byte in the superblock
-	dd if=$C of=/tmp/sb.good bs=512 count=1 status=none
+	dd if=$C of=/tmp/sb.good bs=4096 count=1 iflag=direct status=none
 	cp /tmp/sb.good /tmp/sb.bad
 	printf '\x01' | dd of=/tmp/sb.bad bs=1 seek=60 conv=notrunc status=none
-	dd if=/tmp/sb.bad of=$C bs=512 count=1 oflag=direct status=none
+	dd if=/tmp/sb.bad of=$C bs=4096 count=1 oflag=direct status=none
 	expect_refused "Superblock checksum mismatch" "0 $len wcache s $O $C 4096 2 origin_uuid $u1"
 	# not a wcache device at all
-	head -c 512 /dev/urandom | dd of=$C bs=512 count=1 oflag=direct status=none
+	head -c 4096 /dev/urandom | dd of=$C bs=4096 count=1 oflag=direct status=none
 	expect_refused "no wcache superblock" "0 $len wcache s $O $C 4096 2 origin_uuid $u1"
-	dd if=/tmp/sb.good of=$C bs=512 count=1 oflag=direct status=none
+	dd if=/tmp/sb.good of=$C bs=4096 count=1 oflag=direct status=none
 	echo "0 $len wcache s $O $C 4096 2 origin_uuid $u1" | dmsetup create wc
 	[ "$(wc_status_field wc 5)" = 64 ]
 	wc_dmesg_clean
