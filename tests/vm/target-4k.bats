@@ -7,12 +7,15 @@
 #   tests/vm/run -- env WC_LBS=4096 bats tests/vm/target-writeback.bats
 #   tests/vm/run -- bats tests/vm/target-4k.bats
 
-@test "target.bats on 4 KiB-logical-block devices" {
-	run env WC_LBS=4096 bats "$BATS_TEST_DIRNAME/target.bats"
+# CI runs the data-path half of target.bats (a few minutes); the whole file
+# and the other brd-based suites run the same way by hand (above).
+@test "target.bats (data path) on 4 KiB-logical-block devices" {
+	run env WC_LBS=4096 bats -f 'data written|fio verify|persists|reload and suspend|discard|corrupt superblock' \
+		"$BATS_TEST_DIRNAME/target.bats"
 	echo "$output"
 	[ "$status" = 0 ]
-	# the devices really had 4 KiB logical blocks
-	[[ "$output" == *"ok 1 "* ]]
+	[[ "$output" == *"1..7"* ]]
+	[[ "$output" != *"not ok"* ]]
 }
 
 teardown_file() {
