@@ -9,7 +9,8 @@
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
 #         power cuts); they drive tests/vm/run themselves and speak TAP;
 #         with 4+ CPUs they run in the background meanwhile
-# Options: --host-only, --vm-only, or suite files/patterns to run.
+# Options: --host-only, --vm-only, or suite files/patterns to run (=NAME:
+# that suite only, e.g. =vm/target).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -54,7 +55,10 @@ wanted() {
 	[ ${#ONLY[@]} -eq 0 ] && return 0
 	local o
 	for o in "${ONLY[@]}"; do
-		case "$1" in *"$o"*) return 0 ;; esac
+		case "$o" in
+		=*) [ "$1" = "${o#=}" ] && return 0 ;;	# =vm/NAME: exactly
+		*) case "$1" in *"$o"*) return 0 ;; esac ;;
+		esac
 	done
 	return 1
 }
