@@ -216,7 +216,7 @@ check_log() {
 }
 
 # build NAME: compile against kernel NAME into build/kernels/KVER; prints
-# "NAME KVER ok|FAIL sparse-note"
+# one TAP line, "ok N NAME KVER: ..." or "not ok N NAME ...", N = BUILD_N
 build() {
 	local name=$1 k hdir src log rc=0 sp="sparse clean"
 	case $name in
@@ -225,10 +225,10 @@ build() {
 		[ -n "$k" ] || die "no /lib/modules/*/build (linux-headers-amd64)"
 		hdir=/lib/modules/$k/build ;;
 	6.12)
-		k=$(fetch_612) || { echo "$name ? FAIL (fetch)"; return 1; }
+		k=$(fetch_612) || { echo "not ok ${BUILD_N:-1} $name: fetching the kernel failed"; return 1; }
 		hdir=$CACHE/$k/usr/src/linux-headers-$k ;;
 	newest)
-		k=$(fetch_newest) || { echo "$name ? FAIL (fetch)"; return 1; }
+		k=$(fetch_newest) || { echo "not ok ${BUILD_N:-1} $name: fetching the kernel failed"; return 1; }
 		hdir=/usr/src/linux-headers-$k ;;
 	*) die "unknown kernel $name (host, 6.12, newest)" ;;
 	esac
@@ -252,17 +252,20 @@ build() {
 		sed -i '/C=2 specified, but/d' "$log"
 	fi
 	if [ "$rc" = 0 ] && check_log "$name" "$log"; then
-		echo "$name $k ok W=1 no warnings, $sp"
+		echo "ok ${BUILD_N:-1} $name $k: builds, W=1 no warnings, $sp"
 	else
 		rm -f "$OUT/$k/dm-wcache.ko"
-		echo "$name $k FAIL (log: $log)"
+		echo "not ok ${BUILD_N:-1} $name $k: build failed or warned (log: $log)"
 		return 1
 	fi
 }
 
 build_all() {
 	local n fail=0
+	BUILD_N=0
+	echo "1..3"
 	for n in host 6.12 newest; do
+		BUILD_N=$((BUILD_N + 1))
 		build "$n" || fail=1
 	done
 	return "$fail"
@@ -291,12 +294,14 @@ run_suites() {
 	log "target suites on $k$([ "$smoke" = 1 ] && echo ' (smoke)')"
 	if [ "$smoke" = 1 ]; then
 		# the fast suites only: vm/target and vm/faults
-		WCACHE_VM_KROOT=$root WCACHE_TEST_LOGS=${WCACHE_TEST_LOGS:-/var/tmp/wcache-test-logs}/$k \
-			"$REPO/tests/check.sh" --vm-only =vm/target =vm/faults
+		set -- =vm/target =vm/faults
 	else
-		WCACHE_VM_KROOT=$root WCACHE_TEST_LOGS=${WCACHE_TEST_LOGS:-/var/tmp/wcache-test-logs}/$k \
-			"$REPO/tests/check.sh" --vm-only $(for s in $SUITES; do echo "=vm/$(basename "$s" .bats)"; done)
+		set -- $(for s in $SUITES; do echo "=vm/$(basename "$s" .bats)"; done)
 	fi
+	# tests/check.sh's own summary "check: N passed, N failed" becomes
+	# "# KVER: ...", so that a check.sh running this counts the tests once
+	WCACHE_VM_KROOT=$root WCACHE_TEST_LOGS=${WCACHE_TEST_LOGS:-/var/tmp/wcache-test-logs}/$k \
+		"$REPO/tests/check.sh" --vm-only "$@" 2>&1 | sed -u "s/^check: /# $k: /"
 }
 
 cmd=${1:-build}
@@ -304,8 +309,9 @@ shift || true
 case $cmd in
 build)
 	if [ $# -gt 0 ]; then
-		fail=0
-		for n in "$@"; do build "$n" || fail=1; done
+		fail=0 BUILD_N=0
+		echo "1..$#"
+		for n in "$@"; do BUILD_N=$((BUILD_N + 1)); build "$n" || fail=1; done
 		exit "$fail"
 	fi
 	build_all ;;
@@ -328,7 +334,7 @@ check)
 	echo "== kernel matrix ($(date -u +%F), $((SECONDS - start)) s)"
 	echo "$res"
 	for n in 6.12 newest; do
-		echo "$n: $(tail -n 1 "$CACHE/check-$n.log")"
+		echo "$n: $(grep '^# .*passed' "$CACHE/check-$n.log" | tail -n 1)"
 	done
 	exit "$fail" ;;
 *) die "usage: $0 build [NAME...] | root NAME | test [--smoke] NAME... | check" ;;
