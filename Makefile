@@ -4,13 +4,19 @@
 #   make check    run every test suite (host tests, then the VM tests)
 #   make demo     run the demo in a VM (emulated HDD and SSD)
 #   make sparse   run sparse over the kernel module
+#   make kernels  compile the module against the kernel matrix (host 6.1,
+#                 Debian 12's 6.12, the newest Debian 13 backports kernel;
+#                 scripts/kernels.sh)
+#   make check-kernels  the matrix, then the target suites in the VM on 6.12
+#                 and on the newest kernel
 # Missing Debian packages are installed by scripts/install-deps.sh first.
 
 KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | while read v; do \
 	[ -d /lib/modules/$$v/build ] && echo $$v; done | tail -n1)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all deps module hddmodel tools replay check check-host check-vm demo bench sparse clean
+.PHONY: all deps module hddmodel tools replay check check-host check-vm demo bench sparse clean \
+	kernels check-kernels
 
 all: module hddmodel tools replay
 
@@ -35,6 +41,12 @@ replay: deps
 
 sparse: deps
 	$(MAKE) -C kernel KDIR=$(KDIR) C=1
+
+kernels: deps
+	./scripts/kernels.sh build
+
+check-kernels: all
+	./scripts/kernels.sh check
 
 check: all
 	./tests/check.sh

@@ -15,7 +15,6 @@
 #include <linux/bio.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/crc32c.h>
 #include <linux/xxhash.h>
 #include <linux/hash.h>
 #include <linux/random.h>
@@ -91,6 +90,8 @@ static void wc_batch_cb(unsigned long error, void *context)
 		complete(&b->done);
 }
 
+WC_DEFINE_IO_NOTIFY(wc_batch_notify, wc_batch_cb)
+
 static int wc_batch_wait(struct wc_batch *b)
 {
 	if (!atomic_dec_and_test(&b->pending))
@@ -109,13 +110,13 @@ static void wc_io_async(struct wcache *wc, struct wc_batch *b,
 		.bi_opf = opf,
 		.mem.type = DM_IO_VMA,
 		.mem.ptr.vma = vbuf,
-		.notify.fn = wc_batch_cb,
+		.notify.fn = wc_batch_notify,
 		.notify.context = b,
 		.client = wc->io,
 	};
 
 	atomic_inc(&b->pending);
-	if (dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT))
+	if (wc_dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT))
 		wc_batch_cb(1, b);
 }
 
@@ -136,7 +137,7 @@ static int wc_io_sync(struct wcache *wc, struct block_device *bdev,
 		req.mem.ptr.vma = kbuf;
 	else
 		req.mem.ptr.addr = kbuf;
-	return dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT);
+	return wc_dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -241,7 +242,7 @@ int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 		return -EINVAL;
 	}
 	if ((le64_to_cpu(sb->features_ro_compat) & ~WCACHE_FEATURE_RO_COMPAT_SUPP) &&
-	    (dm_table_get_mode(wc->ti->table) & FMODE_WRITE)) {
+	    wc_table_writable(wc->ti->table)) {
 		*reason = "Unsupported read-only-compatible features in superblock";
 		return -EINVAL;
 	}
@@ -1273,7 +1274,7 @@ void wc_queue_commit(struct wcache *wc)
 
 void wc_commit_timer_fn(struct timer_list *t)
 {
-	struct wcache *wc = from_timer(wc, t, commit_timer);
+	struct wcache *wc = timer_container_of(wc, t, commit_timer);
 
 	if (READ_ONCE(wc->suspended))
 		return;

@@ -371,7 +371,7 @@ static void wcache_dtr(struct dm_target *ti)
 {
 	struct wcache *wc = ti->private;
 
-	del_timer_sync(&wc->commit_timer);
+	timer_delete_sync(&wc->commit_timer);
 	if (wc->wq) {
 		WRITE_ONCE(wc->wb_stop, true);
 		cancel_work_sync(&wc->wb_drain_work);
@@ -875,7 +875,7 @@ static void wcache_postsuspend(struct dm_target *ti)
 			DMERR("flush_on_suspend: writeback failed (%d)", r);
 	}
 	WRITE_ONCE(wc->suspended, true);
-	del_timer_sync(&wc->commit_timer);
+	timer_delete_sync(&wc->commit_timer);
 	WRITE_ONCE(wc->wb_stop, true);
 	/* a suspend ends a writeback message's drain */
 	cancel_work_sync(&wc->wb_drain_work);

@@ -259,6 +259,8 @@ static void wc_wb_cb(unsigned long error, void *context)
 		complete(&io->done);
 }
 
+WC_DEFINE_IO_NOTIFY(wc_wb_notify, wc_wb_cb)
+
 static void wc_wb_submit(struct wcache *wc, struct wc_wb_io *io,
 			 struct block_device *bdev, blk_opf_t opf, void *buf,
 			 sector_t sector, sector_t count)
@@ -270,13 +272,13 @@ static void wc_wb_submit(struct wcache *wc, struct wc_wb_io *io,
 		.bi_opf = opf,
 		.mem.type = DM_IO_VMA,
 		.mem.ptr.vma = buf,
-		.notify.fn = wc_wb_cb,
+		.notify.fn = wc_wb_notify,
 		.notify.context = io,
 		.client = wc->io,
 	};
 
 	atomic_inc(&io->pending);
-	if (dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT))
+	if (wc_dm_io(&req, 1, &region, NULL, IOPRIO_DEFAULT))
 		wc_wb_cb(1, io);
 }
 

@@ -17,6 +17,7 @@
 #include <linux/device-mapper.h>
 #include <linux/dm-io.h>
 
+#include "compat.h"
 #include "dm-wcache-format.h"
 
 #define WC_NIL			0xffffffffU

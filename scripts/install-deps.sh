@@ -9,7 +9,8 @@ lvm2 dmsetup liblvm2-dev libdevmapper-dev libjson-c-dev libblkid-dev
 fio bats udev systemd e2fsprogs xfsprogs util-linux sparse jq nbdkit nbdkit-plugin-dev nbd-client gnuplot-nox blktrace
 debhelper dh-dkms dkms lintian devscripts dpkg-dev fakeroot groff-base
 clang libclang-rt-14-dev
-linux-perf"
+linux-perf
+debootstrap dwarves"
 
 missing=""
 for p in $PKGS; do

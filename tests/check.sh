@@ -9,7 +9,13 @@
 #   boot: each tests/boot/*.sh (host-driven multi-boot tests: reboots,
 #         power cuts); they drive tests/vm/run themselves and speak TAP;
 #         with 4+ CPUs they run in the background meanwhile
-# Options: --host-only, --vm-only, or suite files/patterns to run.
+#   kernels: the compile matrix (host 6.1, 6.12, newest Debian 13 backports
+#         kernel: scripts/kernels.sh build, with the host suites) and a
+#         smoke run of vm/target and vm/faults on the newest kernel (after
+#         the VM suites); WCACHE_CHECK_KERNELS=0 skips both.  The full
+#         matrix is `make check-kernels`
+# Options: --host-only, --vm-only, or suite files/patterns to run (=NAME:
+# that suite only, e.g. =vm/target).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -54,7 +60,10 @@ wanted() {
 	[ ${#ONLY[@]} -eq 0 ] && return 0
 	local o
 	for o in "${ONLY[@]}"; do
-		case "$1" in *"$o"*) return 0 ;; esac
+		case "$o" in
+		=*) [ "$1" = "${o#=}" ] && return 0 ;;	# =vm/NAME: exactly
+		*) case "$1" in *"$o"*) return 0 ;; esac ;;
+		esac
 	done
 	return 1
 }
@@ -174,6 +183,7 @@ start=$SECONDS
 if [ "$HOST" = 1 ]; then
 	run_suite host/tools make -s -C tools check
 	run_suite host/fuzz make -s -C tests/fuzz check
+	[ "${WCACHE_CHECK_KERNELS:-1}" = 0 ] || run_suite kernels/build scripts/kernels.sh build
 fi
 if [ "$VM" = 1 ]; then
 	# fuzz last: udev needs minutes for the events of its thousands of
@@ -207,6 +217,8 @@ if [ "$VM" = 1 ]; then
 			run_suite "boot/$(basename "$f" .sh)" "$f"
 		done
 	fi
+	[ "${WCACHE_CHECK_KERNELS:-1}" = 0 ] ||
+		run_suite kernels/newest-smoke scripts/kernels.sh test --smoke newest
 fi
 
 echo

@@ -9,6 +9,8 @@
 # cached LV on virtio disks, and at the next boot (systemd as PID 1, after a
 # power cut) the installed udev rules and unit bring it back with its data,
 # with no file of the work tree in reach (tests/boot/packaging-reboot-guest.bash).
+# With WCACHE_PKG_KERNEL=6.12 (make check-kernels), one more boot on that
+# kernel: DKMS builds the packaged module for it (packaging-kernel-guest.bash).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 VERSION=$(cat VERSION)
@@ -182,6 +184,19 @@ PREP
 		-- bash tests/boot/packaging-reboot-guest.bash verify "$OUT"
 else
 	notok "no filesystem and data from the attach boot: no reboot test" -
+fi
+
+# 10. DKMS on another kernel (WCACHE_PKG_KERNEL=6.12: make check-kernels;
+#     scripts/kernels.sh fetches it): its headers and both packages
+#     installed with dpkg in the guest, DKMS builds the module for it
+if [ -n "${WCACHE_PKG_KERNEL:-}" ]; then
+	if kroot=$(scripts/kernels.sh root "$WCACHE_PKG_KERNEL" 2>"$tmp/kroot.log"); then
+		boot "DKMS on $(basename "$kroot")" "$tmp/kernel.log" --timeout 1800 --no-module \
+			--mem 4096 --kernel "$kroot" -- bash tests/boot/packaging-kernel-guest.bash \
+			"$OUT" "${WCACHE_KERNELS:-/var/tmp/wcache-kernels}/debs"
+	else
+		notok "scripts/kernels.sh root $WCACHE_PKG_KERNEL (no kernel to test DKMS on)" "$tmp/kroot.log"
+	fi
 fi
 
 echo "1..$n"

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Build the test VM's initramfs for kernel $1 into file $2: busybox-static,
-# the virtio/9p/overlay modules and tests/vm/init.
+# the virtio/9p/overlay modules and tests/vm/init.  $3: the root of a kernel
+# extracted from its package (tests/vm/run --kernel) instead of /.
 set -eu
 K=$1
 OUT=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-MODDIR=/lib/modules/$K/kernel
+MODDIR=${3:-}/lib/modules/$K/kernel
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
