@@ -149,8 +149,7 @@ static int force_reformat(struct wc_pair *p)
 
 	wc_warn("--force: formatting the cache of %s/%s again; dirty data it held is lost and the filesystem on %s/%s may need fsck",
 		p->vg, p->lv, p->vg, p->lv);
-	memcpy(path, "/dev/mapper/", 12);
-	if (wc_dm_lv_name(p->vg, p->cache->name, path + 12, sizeof(path) - 12))
+	if (wc_dm_lv_path(p->vg, p->cache->name, path, sizeof(path)))
 		return WC_EFAIL;
 	bytes = p->cache->size < FORCE_WIPE_BYTES ? p->cache->size : FORCE_WIPE_BYTES;
 	r = wc_wipe_start(path, bytes, err, sizeof(err));
@@ -169,9 +168,7 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))
-		p.ot.state = WC_ST_ATTACHING;	/* not renamed: attach stopped early */
-	switch (p.ot.state) {
+	switch (wc_pair_state(&p)) {
 	case WC_ST_ATTACHING:
 		r = wc_err(WC_EREFUSED, "the attach of %s/%s did not finish; run attach again, or split to roll it back",
 			   vg, lv);

@@ -87,11 +87,13 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 	struct sigaction sa;
 	double t0, tprev, rate = 0;
 	uint64_t start, prev;
-	int tty = isatty(STDOUT_FILENO), r, first = 1;
+	int tty = isatty(STDOUT_FILENO), r, mapped, first = 1;
 
-	r = wc_pair_mapped(p, &st, &tb);
-	if (r < 0)
-		return -r;
+	r = wc_pair_mapped(p, &mapped, &st, &tb);
+	if (r)
+		return r;
+	if (!mapped)
+		return wc_err(WC_EREFUSED, "the mapping %s is not loaded", p->dm_name);
 	if (!tb.cleaner) {
 		if (wc_dm_message(p->dm_name, "cleaner")) {
 			char target[32], params[4096];
@@ -117,10 +119,10 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 		uint64_t dirty;
 		double t;
 
-		r = wc_pair_mapped(p, &st, NULL);
-		if (r < 0)
-			return -r;
-		if (r == 0)
+		r = wc_pair_mapped(p, &mapped, &st, NULL);
+		if (r)
+			return r;
+		if (!mapped)
 			return wc_err(WC_EREFUSED, "the mapping %s disappeared while flushing",
 				      p->dm_name);
 		if (st.error && !o->force)
@@ -224,12 +226,16 @@ static int restore(struct wc_opts *o, struct wc_pair *p)
 	return 0;
 }
 
-/* cachevol left tagged after its origin was restored (should not happen) */
-static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p)
+/*
+ * A cachevol left tagged after its origin was restored (should not
+ * happen): restore it. *@found tells whether there was one.
+ */
+static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p, int *found)
 {
 	char err[WC_ERR_MAX];
 	int i;
 
+	*found = 0;
 	if (!p->origin)
 		return 0;
 	for (i = 0; i < p->nlvs; i++) {
@@ -242,7 +248,8 @@ static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p)
 		p->ct = t;
 		p->ot.skip = p->origin->skip;
 		wc_info("finishing the restore of cachevol %s/%s", p->vg, p->cache->name);
-		return restore(o, p) ? WC_ELVM : 1;
+		*found = 1;
+		return restore(o, p);
 	}
 	return 0;
 }
@@ -251,7 +258,7 @@ int cmd_split(struct wc_opts *o)
 {
 	struct wc_pair p;
 	struct wc_status st;
-	int r, mapped, had_cache;
+	int r, mapped, found, had_cache;
 
 	r = wc_lock();
 	if (r)
@@ -260,17 +267,14 @@ int cmd_split(struct wc_opts *o)
 	if (r)
 		goto out;
 	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = leftover_cachevol(o, &p);
-		if (r == 1)
-			r = 0;
-		else if (!r)
+		r = leftover_cachevol(o, &p, &found);
+		if (!r && !found)
 			r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
 		goto out;
 	}
 	had_cache = p.cache != NULL;
 	/* the mapping needs the renamed origin: before the rename nothing was cached */
-	if (p.ot.state == WC_ST_ATTACHING ||
-	    (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))) {
+	if (wc_pair_state(&p) == WC_ST_ATTACHING) {
 		wc_info("%s/%s: attach did not get to use the cache; rolling it back", o->vg, o->lv);
 		r = restore(o, &p);
 		goto done;
@@ -283,12 +287,10 @@ int cmd_split(struct wc_opts *o)
 				goto out;
 			}
 			wc_warn("--force: dropping a missing cachevol; whatever it held that was not written back is lost and the origin may be inconsistent");
-			r = wc_pair_mapped(&p, NULL, NULL);
-			if (r < 0) {
-				r = -r;
+			r = wc_pair_mapped(&p, &mapped, NULL, NULL);
+			if (r)
 				goto out;
-			}
-			if (r == 1 && wc_dm_remove(p.dm_name)) {
+			if (mapped && wc_dm_remove(p.dm_name)) {
 				r = wc_err(WC_EDM, "cannot remove the mapping %s", p.dm_name);
 				goto out;
 			}
@@ -312,11 +314,9 @@ int cmd_split(struct wc_opts *o)
 		if (!mapped)
 			wc_warn("--force: the mapping cannot be loaded; dirty data in the cache is lost");
 		if (mapped) {
-			r = wc_pair_mapped(&p, &st, NULL);
-			if (r < 0) {
-				r = -r;
+			r = wc_pair_mapped(&p, &mapped, &st, NULL);
+			if (r)
 				goto out;
-			}
 			if (st.error && !o->force) {
 				r = wc_err(WC_EREFUSED, "the cache of %s/%s reports error %lld; %llu dirty blocks cannot be written back (--force drops them)",
 					   o->vg, o->lv, (long long)st.error,

@@ -171,7 +171,7 @@ static int copy_field(struct json_object *o, const char *key, char *dst, size_t 
 	const char *s = jstr(o, key);
 
 	if (!s || strlen(s) >= len)
-		return -EINVAL;
+		return WC_ELVM;
 	strcpy(dst, s);
 	return 0;
 }
@@ -190,13 +190,13 @@ static int parse_lv(struct json_object *o, struct wc_lv *lv)
 	    copy_field(o, "lv_layout", lv->layout, sizeof(lv->layout)) ||
 	    copy_field(o, "lv_dm_path", lv->dm_path, sizeof(lv->dm_path)) ||
 	    copy_field(o, "lv_tags", lv->tags, sizeof(lv->tags)))
-		return -EINVAL;
+		return WC_ELVM;
 	s = jstr(o, "lv_size");
 	if (!s || wc_parse_u64(s, 0, UINT64_MAX, &lv->size))
-		return -EINVAL;
+		return WC_ELVM;
 	s = jstr(o, "seg_count");
 	if (!s || wc_parse_u64(s, 0, 1u << 20, &v))
-		return -EINVAL;
+		return WC_ELVM;
 	lv->seg_count = v;
 	s = jstr(o, "lv_active_locally");
 	lv->active = s && !strcmp(s, "1");
@@ -211,13 +211,13 @@ int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n)
 {
 	struct json_object *root, *rep, *r0, *arr;
 	size_t i, cnt;
-	int ret = -EINVAL;
+	int ret = WC_ELVM;
 
 	*lvs = NULL;
 	*n = 0;
 	root = json_tokener_parse(json);
 	if (!root)
-		return -EINVAL;
+		return WC_ELVM;
 	if (!json_object_object_get_ex(root, "report", &rep) ||
 	    !json_object_is_type(rep, json_type_array))
 		goto out;
@@ -234,7 +234,7 @@ int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n)
 		goto out;
 	*lvs = calloc(cnt ? cnt : 1, sizeof(**lvs));
 	if (!*lvs) {
-		ret = -ENOMEM;
+		ret = WC_EFAIL;
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
@@ -339,7 +339,7 @@ static int quoted(const char *out, char *buf, size_t len)
 	const char *p = strchr(out, '"'), *e = p ? strchr(p + 1, '"') : NULL;
 
 	if (!p || !e || (size_t)(e - p) > len)
-		return -1;
+		return WC_ELVM;
 	memcpy(buf, p + 1, e - p - 1);
 	buf[e - p - 1] = '\0';
 	return 0;

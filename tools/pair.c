@@ -317,34 +317,79 @@ static void remove_link(struct wc_pair *p)
 		unlink(path);
 }
 
-int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb)
+int wc_pair_mapped(struct wc_pair *p, int *mapped, struct wc_status *st,
+		   struct wc_table *tb)
 {
 	struct wc_dm_info info;
 	char type[32], params[4096], err[WC_ERR_MAX];
 	int r;
 
+	*mapped = 0;
 	if (wc_dm_info(p->dm_name, &info))
-		return wc_err(-WC_EDM, "cannot query device %s", p->dm_name);
+		return wc_err(WC_EDM, "cannot query device %s", p->dm_name);
 	if (!info.exists)
 		return 0;
 	if (strcmp(info.uuid, p->dm_uuid))
-		return wc_err(-WC_EREFUSED, "device %s exists but is not the cache mapping of %s/%s (uuid '%s')",
+		return wc_err(WC_EREFUSED, "device %s exists but is not the cache mapping of %s/%s (uuid '%s')",
 			      p->dm_name, p->vg, p->lv, info.uuid);
 	if (st) {
 		if (wc_dm_status(p->dm_name, type, sizeof(type), params, sizeof(params)))
-			return wc_err(-WC_EDM, "cannot read the status of %s", p->dm_name);
+			return wc_err(WC_EDM, "cannot read the status of %s", p->dm_name);
 		r = wc_status_parse(wc_target_parse(type), params, st, err, sizeof(err));
 		if (r)
-			return wc_err(-r, "%s: %s", p->dm_name, err);
+			return wc_err(r, "%s: %s", p->dm_name, err);
 	}
 	if (tb) {
 		if (wc_dm_table(p->dm_name, type, sizeof(type), params, sizeof(params)))
-			return wc_err(-WC_EDM, "cannot read the table of %s", p->dm_name);
+			return wc_err(WC_EDM, "cannot read the table of %s", p->dm_name);
 		r = wc_table_parse(params, tb, err, sizeof(err));
 		if (r)
-			return wc_err(-r, "%s: %s", p->dm_name, err);
+			return wc_err(r, "%s: %s", p->dm_name, err);
 	}
-	return 1;
+	*mapped = 1;
+	return 0;
+}
+
+enum wc_state wc_pair_state(const struct wc_pair *p)
+{
+	if (p->ot.state == WC_ST_WIPED && p->origin && !strcmp(p->origin->name, p->lv))
+		return WC_ST_ATTACHING;
+	return p->ot.state;
+}
+
+int wc_all_origins(struct wc_origin_ref **out, int *n)
+{
+	struct wc_lv *lvs;
+	char err[WC_ERR_MAX];
+	int nlvs, i, r;
+
+	*out = NULL;
+	*n = 0;
+	r = wc_lvm_lvs(NULL, &lvs, &nlvs);
+	if (r)
+		return wc_err(r, "cannot list LVs: %s", wc_lvm_error());
+	*out = calloc(nlvs ? nlvs : 1, sizeof(**out));
+	if (!*out) {
+		free(lvs);
+		return wc_err(WC_EFAIL, "out of memory");
+	}
+	for (i = 0; i < nlvs; i++) {
+		struct wc_tags t;
+
+		if (!strstr(lvs[i].tags, WC_TAG_PREFIX))
+			continue;
+		if (wc_tags_parse(lvs[i].tags, &t, err, sizeof(err))) {
+			wc_warn("%s/%s: %s", lvs[i].vg, lvs[i].name, err);
+			continue;
+		}
+		if (t.role != WC_ROLE_ORIGIN)
+			continue;
+		wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
+		wc_strlcpy((*out)[*n].lv, t.name, sizeof((*out)[*n].lv));
+		(*n)++;
+	}
+	free(lvs);
+	return 0;
 }
 
 int wc_pair_map(struct wc_pair *p, int cleaner)
@@ -352,12 +397,12 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 	char target[32], params[4096];
 	uint64_t sectors;
 	uint32_t ver[3];
-	int r, was_active[2], hidden[2];
+	int r, mapped, was_active[2], hidden[2];
 
-	r = wc_pair_mapped(p, NULL, NULL);
-	if (r < 0)
-		return -r;
-	if (r == 1) {
+	r = wc_pair_mapped(p, &mapped, NULL, NULL);
+	if (r)
+		return r;
+	if (mapped) {
 		make_link(p);
 		return 0;
 	}
@@ -395,12 +440,12 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 int wc_pair_unmap(struct wc_pair *p)
 {
 	struct wc_dm_info info;
-	int r;
+	int r, mapped;
 
-	r = wc_pair_mapped(p, NULL, NULL);
-	if (r < 0)
-		return -r;
-	if (r == 0) {
+	r = wc_pair_mapped(p, &mapped, NULL, NULL);
+	if (r)
+		return r;
+	if (!mapped) {
 		remove_link(p);
 		return 0;
 	}

@@ -65,8 +65,27 @@ int wc_pair_map(struct wc_pair *p, int cleaner);
 /* remove the mapping if present; refuses when it is open */
 int wc_pair_unmap(struct wc_pair *p);
 
-/* mapping state: 1 mapped (status filled if @st), 0 not mapped, <0 error */
-int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb);
+/*
+ * Is the cache mapping loaded? *@mapped is 1 (and @st, @tb filled when
+ * given) or 0. Returns 0 or a WC_E* code.
+ */
+int wc_pair_mapped(struct wc_pair *p, int *mapped, struct wc_status *st,
+		   struct wc_table *tb);
+
+/*
+ * The recorded state, except that "wiped" before the origin was renamed
+ * means the attach stopped early: nothing was cached yet (attaching).
+ */
+enum wc_state wc_pair_state(const struct wc_pair *p);
+
+/* VG and user-visible LV name of every pairing of every VG */
+struct wc_origin_ref {
+	char vg[WC_NAME_MAX + 1];
+	char lv[WC_NAME_MAX + 1];
+};
+
+/* malloc'ed *@out (free() it); LVs with malformed tags are warned about */
+int wc_all_origins(struct wc_origin_ref **out, int *n);
 
 /* serialize wcachectl instances that change things */
 int wc_lock(void);

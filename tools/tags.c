@@ -6,6 +6,7 @@
  * and nothing is copied without a length check.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -348,6 +349,36 @@ int wc_tags_format(const struct wc_tags *t, char out[][WC_TAG_MAX], int max)
 			ADD(WC_TAG_PREFIX "set.%s=%llu", wc_keys[k].name,
 			    (unsigned long long)t->set.val[k]);
 	return n;
+}
+
+int wc_tags_args(const char *opt, char tags[][WC_TAG_MAX], int n, char *buf, size_t len)
+{
+	size_t start = strlen(buf), off = start;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		w = snprintf(buf + off, len - off, " %s %s", opt, tags[i]);
+		if (w < 0 || (size_t)w >= len - off) {
+			buf[start] = '\0';
+			return WC_EFAIL;
+		}
+		off += w;
+	}
+	return 0;
+}
+
+int wc_tag_arg(const char *opt, char *buf, size_t len, const char *fmt, ...)
+{
+	char tag[1][WC_TAG_MAX];
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(tag[0], sizeof(tag[0]), fmt, ap);
+	va_end(ap);
+	if (w < 0 || w >= WC_TAG_MAX)
+		return WC_EFAIL;
+	return wc_tags_args(opt, tag, 1, buf, len);
 }
 
 int wc_tags_deltag_args(const char *raw, char *buf, size_t len)

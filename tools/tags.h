@@ -78,4 +78,15 @@ void wc_tag_state(enum wc_state s, char *buf, size_t len);
 /* every tag of @raw starting with wcache. as " --deltag T" arguments */
 int wc_tags_deltag_args(const char *raw, char *buf, size_t len);
 
+/*
+ * Append " @opt T" (opt: "--addtag" or "--deltag") for each of the @n
+ * tags to @buf, which holds a string already. Returns 0, or WC_EFAIL
+ * (nothing appended) when it does not fit.
+ */
+int wc_tags_args(const char *opt, char tags[][WC_TAG_MAX], int n, char *buf, size_t len);
+
+/* the same for one tag made from a format */
+int wc_tag_arg(const char *opt, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif /* WC_TAGS_H */

@@ -14,6 +14,13 @@
 
 /*
  * Exit codes. Documented in man/wcachectl.8; keep both in sync.
+ *
+ * The one error convention of tools/: a function that can fail returns 0
+ * or one of these codes (positive), never an errno or a negated code;
+ * results such as "mapped or not" go through pointer arguments. Only
+ * functions documented to return a count or an index use -1 for "does
+ * not fit" or "not found". wc_err() prints the message and returns the
+ * code, so "return wc_err(WC_E..., ...)" reports and fails in one step.
  */
 enum wc_exit {
 	WC_OK = 0,		/* success */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wcachectl status, list, activate and deactivate.
+ * wcachectl status.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,47 +10,6 @@
 #include "cmd.h"
 #include "pair.h"
 #include "vgscan.h"
-
-/* names of the origins of all pairings in all VGs */
-struct origin_ref {
-	char vg[WC_NAME_MAX + 1];
-	char lv[WC_NAME_MAX + 1];
-};
-
-static int all_origins(struct origin_ref **out, int *n)
-{
-	struct wc_lv *lvs;
-	char err[WC_ERR_MAX];
-	int nlvs, i, r;
-
-	*out = NULL;
-	*n = 0;
-	r = wc_lvm_lvs(NULL, &lvs, &nlvs);
-	if (r)
-		return wc_err(r, "cannot list LVs: %s", wc_lvm_error());
-	*out = calloc(nlvs ? nlvs : 1, sizeof(**out));
-	if (!*out) {
-		free(lvs);
-		return wc_err(WC_EFAIL, "out of memory");
-	}
-	for (i = 0; i < nlvs; i++) {
-		struct wc_tags t;
-
-		if (!strstr(lvs[i].tags, WC_TAG_PREFIX))
-			continue;
-		if (wc_tags_parse(lvs[i].tags, &t, err, sizeof(err))) {
-			wc_warn("%s/%s: %s", lvs[i].vg, lvs[i].name, err);
-			continue;
-		}
-		if (t.role != WC_ROLE_ORIGIN)
-			continue;
-		wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
-		wc_strlcpy((*out)[*n].lv, t.name, sizeof((*out)[*n].lv));
-		(*n)++;
-	}
-	free(lvs);
-	return 0;
-}
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -227,11 +186,9 @@ static int status_one(struct wc_opts *o, const char *vg, const char *lv,
 	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	mapped = wc_pair_mapped(&p, &st, &tb);
-	if (mapped < 0) {
-		r = -mapped;
+	r = wc_pair_mapped(&p, &mapped, &st, &tb);
+	if (r)
 		goto out;
-	}
 	if (o->json)
 		json_object_array_add(arr, status_json(&p, mapped, &st, &tb));
 	else
@@ -244,7 +201,7 @@ out:
 int cmd_status(struct wc_opts *o)
 {
 	struct json_object *arr = json_object_new_array();
-	struct origin_ref *refs = NULL;
+	struct wc_origin_ref *refs = NULL;
 	int n = 0, i, r = 0, r1;
 
 	if (o->has_lv) {
@@ -255,7 +212,7 @@ int cmd_status(struct wc_opts *o)
 		json_object_put(arr);
 		return r;
 	}
-	r = all_origins(&refs, &n);
+	r = wc_all_origins(&refs, &n);
 	for (i = 0; !r && i < n; i++) {
 		r1 = status_one(o, refs[i].vg, refs[i].lv, arr);
 		if (r1 && !r)
@@ -267,89 +224,5 @@ int cmd_status(struct wc_opts *o)
 		printf("no cached LVs\n");
 	json_object_put(arr);
 	free(refs);
-	return r;
-}
-
-int cmd_list(struct wc_opts *o)
-{
-	struct json_object *arr = json_object_new_array();
-	struct origin_ref *refs = NULL;
-	int n = 0, i, r;
-
-	r = all_origins(&refs, &n);
-	if (!r && !o->json)
-		printf("%-32s %-20s %-10s %-10s %s\n", "LV", "CACHEVOL", "TARGET", "STATE",
-		       "ACTIVE");
-	for (i = 0; !r && i < n; i++) {
-		struct wc_pair p;
-		int mapped;
-
-		r = wc_pair_load(refs[i].vg, refs[i].lv, &p);
-		if (r)
-			break;
-		mapped = wc_pair_mapped(&p, NULL, NULL);
-		if (o->json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "vg", json_object_new_string(p.vg));
-			json_object_object_add(j, "lv", json_object_new_string(p.lv));
-			json_object_object_add(j, "cachevol_lv", p.cache ?
-					       json_object_new_string(p.cache->name) : NULL);
-			json_object_object_add(j, "target",
-					       json_object_new_string(wc_target_name(p.ot.target)));
-			json_object_object_add(j, "state",
-					       json_object_new_string(wc_state_name(p.ot.state)));
-			json_object_object_add(j, "active", json_object_new_boolean(mapped == 1));
-			json_object_array_add(arr, j);
-		} else {
-			char full[2 * WC_NAME_MAX + 2];
-
-			snprintf(full, sizeof(full), "%s/%s", p.vg, p.lv);
-			printf("%-32s %-20s %-10s %-10s %s\n", full,
-			       p.cache ? p.cache->name : "(missing)", wc_target_name(p.ot.target),
-			       wc_state_name(p.ot.state), mapped == 1 ? "yes" : "no");
-		}
-		wc_pair_free(&p);
-	}
-	if (!r && o->json)
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-	json_object_put(arr);
-	free(refs);
-	return r;
-}
-
-int cmd_deactivate(struct wc_opts *o)
-{
-	struct wc_pair p;
-	int r;
-
-	r = wc_lock();
-	if (r)
-		return r;
-	r = wc_pair_load_cached(o->vg, o->lv, &p);
-	if (r)
-		goto out;
-	r = wc_pair_unmap(&p);
-	if (r)
-		goto out;
-	if (p.origin->active) {
-		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.origin->name);
-		if (r) {
-			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.origin->name,
-				   wc_lvm_error());
-			goto out;
-		}
-	}
-	if (p.cache && p.cache->active) {
-		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.cache->name);
-		if (r) {
-			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.cache->name,
-				   wc_lvm_error());
-			goto out;
-		}
-	}
-	printf("%s/%s is inactive\n", o->vg, o->lv);
-out:
-	wc_pair_free(&p);
 	return r;
 }
