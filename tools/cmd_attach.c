@@ -30,8 +30,12 @@ static int confirm(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx *gx)
 	char line[16];
 
 	if (!isatty(STDIN_FILENO))
-		return wc_err(WC_EABORT, "refusing to wipe %s/%s without confirmation: standard input is not a terminal (use --yes)",
-			      p->vg, cl->name);
+		return wc_err(WC_EABORT, "refusing to wipe %s/%s%s without confirmation: standard input is not a terminal (use --yes)",
+			      p->vg, cl->name, gx->fs_unknown ?
+			      " and cache an origin whose block size cannot be read" : "");
+	if (gx->fs_unknown)
+		fprintf(stderr, "%s/%s holds %s: wcachectl cannot read the block size of what it contains; the cache block size is %u.\n",
+			p->vg, p->lv, gx->og.fs_type, gx->plan.block_size);
 	fprintf(stderr, "All data on %s/%s%s%s%s will be destroyed. Continue? [y/N] ",
 		p->vg, cl->name, gx->cg.fs_type[0] ? " (it holds " : "", gx->cg.fs_type,
 		gx->cg.fs_type[0] ? ")" : "");
@@ -60,6 +64,9 @@ static int tag_origin(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx *gx)
 	t.mode = gx->plan.mode;
 	t.block_size = gx->plan.block_size;
 	t.set = gx->plan.s;
+	/* LVM may resize either while the pairing is inactive: activation checks */
+	t.origin_size = p->origin->size;
+	t.cache_size = cl->size;
 	n = wc_tags_format(&t, tags, WC_MAX_OUT_TAGS);
 	args[0] = '\0';
 	if (n < 0 || wc_tags_args("--addtag", tags, n, args, sizeof(args)))

@@ -20,13 +20,27 @@ int cmd_list(struct wc_opts *o)
 	if (!r && !o->json)
 		printf("%-32s %-20s %-10s %-10s %s\n", "LV", "CACHEVOL", "TARGET", "STATE",
 		       "ACTIVE");
-	for (i = 0; !r && i < n; i++) {
+	/* one pairing that cannot be read does not hide the others */
+	for (i = 0; i < n; i++) {
+		char full[2 * WC_NAME_MAX + 2];
 		struct wc_pair p;
-		int mapped;
+		int mapped, r1;
 
-		r = wc_pair_load(refs[i].vg, refs[i].lv, &p);
-		if (r)
-			break;
+		snprintf(full, sizeof(full), "%s/%s", refs[i].vg, refs[i].lv);
+		if (refs[i].error[0])
+			r1 = wc_err(WC_ETAGS, "%s", refs[i].error);
+		else
+			r1 = wc_pair_load(refs[i].vg, refs[i].lv, &p);
+		if (r1) {
+			if (o->json)
+				json_object_array_add(arr, wc_error_json(refs[i].vg, refs[i].lv, r1,
+									 wc_last_error()));
+			else
+				printf("%-32s (cannot be read: %s)\n", full, wc_last_error());
+			if (!r)
+				r = r1;
+			continue;
+		}
 		if (wc_pair_mapped(&p, &mapped, NULL, NULL))
 			mapped = 0;
 		if (o->json) {
@@ -43,16 +57,13 @@ int cmd_list(struct wc_opts *o)
 			json_object_object_add(j, "active", json_object_new_boolean(mapped == 1));
 			json_object_array_add(arr, j);
 		} else {
-			char full[2 * WC_NAME_MAX + 2];
-
-			snprintf(full, sizeof(full), "%s/%s", p.vg, p.lv);
 			printf("%-32s %-20s %-10s %-10s %s\n", full,
 			       p.cache ? p.cache->name : "(missing)", wc_target_name(p.ot.target),
 			       wc_state_name(p.ot.state), mapped == 1 ? "yes" : "no");
 		}
 		wc_pair_free(&p);
 	}
-	if (!r && o->json)
+	if (o->json)
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
 	json_object_put(arr);
 	free(refs);

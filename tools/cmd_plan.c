@@ -57,6 +57,9 @@ static void print_plan_json(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx 
 	json_object_object_add(geo, "origin_rotational", json_object_new_boolean(gx->og.rotational));
 	json_object_object_add(geo, "cache_rotational", json_object_new_boolean(gx->cg.rotational));
 	json_object_object_add(geo, "filesystem", json_object_new_string(gx->og.fs_type));
+	json_object_object_add(geo, "filesystem_probed", json_object_new_boolean(!gx->o_inactive));
+	json_object_object_add(geo, "filesystem_block_size_unknown",
+			       json_object_new_boolean(gx->fs_unknown));
 	json_object_object_add(geo, "fs_block_size", json_object_new_int(gx->og.fs_block_size));
 	json_object_object_add(geo, "ram_bytes", json_object_new_int64(gx->g.ram_bytes));
 	json_object_object_add(geo, "page_size", json_object_new_int(gx->g.page_size));
@@ -74,6 +77,7 @@ int cmd_plan(struct wc_opts *o)
 	int r;
 
 	memset(&gx, 0, sizeof(gx));
+	gx.no_activate = 1;	/* plan changes nothing, not even activation */
 	r = wc_pair_load(o->vg, o->lv, &p);
 	if (r)
 		goto out;

@@ -254,6 +254,49 @@ static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p, int *found)
 	return 0;
 }
 
+int wc_split_cancel(struct wc_pair *p)
+{
+	char target[32], params[4096];
+	struct wc_table tb;
+	uint64_t sectors;
+	int r, mapped;
+
+	switch (wc_pair_state(p)) {
+	case WC_ST_ATTACHED:
+		printf("%s/%s is not being split; nothing to cancel\n", p->vg, p->lv);
+		return 0;
+	case WC_ST_SPLITTING:
+		break;
+	case WC_ST_DETACHED:
+		return wc_err(WC_EREFUSED, "the split of %s/%s has already flushed the cache and removed the mapping; finish it with 'wcachectl split %s/%s' (or 'wcachectl activate %s/%s') and attach again",
+			      p->vg, p->lv, p->vg, p->lv, p->vg, p->lv);
+	default:
+		return wc_err(WC_EREFUSED, "%s/%s is being attached (state %s), not split",
+			      p->vg, p->lv, wc_state_name(p->ot.state));
+	}
+	/* the mapping in normal mode, loaded or reloaded; then the state */
+	r = wc_pair_mapped(p, &mapped, NULL, &tb);
+	if (r)
+		return r;
+	if (!mapped) {
+		r = wc_pair_map(p, 0);
+		if (r)
+			return r;
+	} else if (tb.cleaner || p->ot.target == WC_TARGET_WRITECACHE) {
+		/* writecache does not show a cleaner set by message in its table */
+		r = wc_pair_table(p, 0, target, sizeof(target), params, sizeof(params), &sectors);
+		if (r)
+			return r;
+		if (wc_dm_reload(p->dm_name, sectors, target, params))
+			return wc_err(WC_EDM, "cannot switch %s out of cleaner mode", p->dm_name);
+	}
+	r = wc_pair_set_state(p, WC_ST_ATTACHED);
+	if (r)
+		return r;
+	printf("%s/%s: split cancelled; the cache is in use again\n", p->vg, p->lv);
+	return 0;
+}
+
 int cmd_split(struct wc_opts *o)
 {
 	struct wc_pair p;
@@ -270,6 +313,10 @@ int cmd_split(struct wc_opts *o)
 		r = leftover_cachevol(o, &p, &found);
 		if (!r && !found)
 			r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
+		goto out;
+	}
+	if (o->cancel) {
+		r = wc_split_cancel(&p);
 		goto out;
 	}
 	had_cache = p.cache != NULL;
@@ -308,6 +355,24 @@ int cmd_split(struct wc_opts *o)
 			goto out;
 		}
 		r = wc_pair_map(&p, 1);
+		if (r && o->force) {
+			char reason[WC_ERR_MAX];
+
+			/* only a cache the kernel refuses may be given up */
+			if (r == WC_ENOTARGET) {
+				r = wc_err(WC_EREFUSED, "the %s target is missing, but the cache of %s/%s is not broken: --force does not give up its dirty data. Load the module (build it for this kernel) and run split again, or write the dirty data back without the target: 'wcachectl writeback --offline %s/%s'",
+					   wc_target_name(p.ot.target), o->vg, o->lv, o->vg, o->lv);
+				goto out;
+			}
+			if (r != WC_EDM ||
+			    wc_pair_refusal(&p, reason, sizeof(reason)) != WC_REFUSAL_METADATA) {
+				r = wc_err(WC_EREFUSED, "the cache of %s/%s cannot be loaded (%s), but the kernel did not refuse its metadata: --force does not give up its dirty data. Fix the cause and run split again, or write the data back with 'wcachectl writeback --offline %s/%s'",
+					   o->vg, o->lv, r == WC_EDM ? reason : wc_last_error(),
+					   o->vg, o->lv);
+				goto out;
+			}
+			wc_warn("the kernel refuses the cache of %s/%s: %s", o->vg, o->lv, reason);
+		}
 		if (r && !o->force)
 			goto out;
 		mapped = !r;

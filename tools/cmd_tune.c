@@ -130,11 +130,21 @@ int cmd_tune(struct wc_opts *o)
 	r = wc_pair_load_cached(o->vg, o->lv, &p);
 	if (r)
 		goto out;
+	/* cleaner=0 during a split: the same as split --cancel */
+	if (p.ot.state == WC_ST_SPLITTING && (o->set.mask & (1u << WC_K_CLEANER)) &&
+	    !o->set.val[WC_K_CLEANER]) {
+		r = wc_split_cancel(&p);
+		if (r)
+			goto out;
+	}
 	if (p.ot.state != WC_ST_ATTACHED) {
 		r = wc_err(WC_EREFUSED, "%s/%s is in state %s; finish that first (wcachectl %s %s/%s)",
 			   o->vg, o->lv, wc_state_name(p.ot.state),
 			   p.ot.state == WC_ST_SPLITTING || p.ot.state == WC_ST_DETACHED ?
 			   "split" : "attach", o->vg, o->lv);
+		if (p.ot.state == WC_ST_SPLITTING)
+			wc_info("'wcachectl split --cancel %s/%s' or 'tune %s/%s cleaner=0' stops the split",
+				o->vg, o->lv, o->vg, o->lv);
 		goto out;
 	}
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,22 +244,46 @@ int wc_dm_load(const char *name, uint64_t sectors, const char *target,
 	return ok ? 0 : WC_EDM;
 }
 
+/*
+ * While a device is suspended, a page fault of this process that needs
+ * I/O on it (swap on the cached LV, or a page of wcachectl itself read
+ * from it) would wait forever: keep all our memory locked, as LVM does.
+ */
+static int lock_memory(void)
+{
+	if (!mlockall(MCL_CURRENT | MCL_FUTURE))
+		return 1;
+	wc_warn("cannot lock wcachectl's memory (%s); suspending anyway", strerror(errno));
+	return 0;
+}
+
 int wc_dm_swap(const char *name)
 {
-	int r;
+	int r, locked;
 
 	wc_debug("dm suspend+resume %s", name);
+	locked = lock_memory();
 	r = simple(DM_DEVICE_SUSPEND, name, 1);
 	if (r)
-		return r;
+		goto out;
 	r = simple(DM_DEVICE_RESUME, name, 1);
 	if (r) {
 		/* never leave the device suspended: I/O would hang */
 		wc_warn("resume of %s failed; trying again", name);
 		r = simple(DM_DEVICE_RESUME, name, 1);
 	}
+	if (r) {
+		/* the new table is the problem: drop it, resume the old one */
+		wc_warn("resume of %s with the new table failed; resuming the previous table", name);
+		if (simple(DM_DEVICE_CLEAR, name, 1) || simple(DM_DEVICE_RESUME, name, 1))
+			wc_warn("%s stays suspended: 'dmsetup resume %s' once the cause is fixed",
+				name, name);
+	}
 	if (!r)
 		wc_step_done("dm swap");
+out:
+	if (locked)
+		munlockall();
 	return r;
 }
 
@@ -283,6 +308,49 @@ int wc_dm_remove(const char *name)
 	r = simple(DM_DEVICE_REMOVE, name, 1);
 	if (!r)
 		wc_step_done("dm remove");
+	return r;
+}
+
+int wc_dm_rename(const char *name, const char *newname)
+{
+	struct dm_task *dmt = task(DM_DEVICE_RENAME, name);
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dmt)
+		return WC_EDM;
+	wc_debug("dm rename %s %s", name, newname);
+	ok = dm_task_set_newname(dmt, newname) && dm_task_set_cookie(dmt, &cookie, 0) &&
+	     dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	if (ok)
+		wc_step_done("dm rename");
+	return ok ? 0 : WC_EDM;
+}
+
+int wc_dm_name_of_uuid(const char *uuid, char *name, size_t len, int *found)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info di;
+	const char *n;
+	int r = WC_EDM;
+
+	*found = 0;
+	if (!dmt)
+		return WC_EDM;
+	if (dm_task_set_uuid(dmt, uuid) && dm_task_run(dmt) && dm_task_get_info(dmt, &di)) {
+		r = 0;
+		n = di.exists ? dm_task_get_name(dmt) : NULL;
+		if (n) {
+			wc_strlcpy(name, n, len);
+			*found = 1;
+		}
+	}
+	dm_task_destroy(dmt);
 	return r;
 }
 

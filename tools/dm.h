@@ -61,6 +61,12 @@ int wc_dm_clear(const char *name);
 
 int wc_dm_remove(const char *name);
 
+/* rename device @name to @newname, waiting for udev */
+int wc_dm_rename(const char *name, const char *newname);
+
+/* the name of the device with DM uuid @uuid: *@found 0 if there is none */
+int wc_dm_name_of_uuid(const char *uuid, char *name, size_t len, int *found);
+
 /* first target's type and parameters of the live table or its status */
 int wc_dm_table(const char *name, char *type, size_t tlen, char *params, size_t plen);
 int wc_dm_status(const char *name, char *type, size_t tlen, char *params, size_t plen);

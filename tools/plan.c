@@ -58,9 +58,112 @@ static int origin_type_ok(const struct wc_lv *l)
 	return strchr("-rmV", l->attr[0]) != NULL;
 }
 
+/*
+ * Geometry of @l: of its device, activating it unless @no_activate; an
+ * inactive LV with @no_activate (plan changes nothing) is probed through
+ * its physical volumes: sizes and rotation, no filesystem.
+ */
+static int probe_lv(struct wc_pair *p, struct wc_lv *l, int no_activate, int *activated,
+		    struct wc_devgeom *g, int *inactive, char *dev, size_t devlen)
+{
+	char pvs[WC_LV_PVS_MAX][WC_PATH_MAX], err[WC_ERR_MAX], path[WC_PATH_MAX];
+	struct wc_devgeom pg;
+	int r, n, i;
+
+	if (l->active || !no_activate) {
+		r = lv_activate(p, l, activated);
+		if (r)
+			return r;
+		if (wc_dm_lv_path(p->vg, l->name, path, sizeof(path)))
+			return WC_EFAIL;
+		r = wc_probe_dev(path, g, err, sizeof(err));
+		if (r)
+			return wc_err(r, "%s", err);
+		snprintf(dev, devlen, "%u:%u", g->major, g->minor);
+		return 0;
+	}
+	r = wc_lvm_lv_pvs(p->vg, l->name, pvs, WC_LV_PVS_MAX, &n);
+	if (r)
+		return wc_err(r, "cannot find the physical volumes of %s/%s: %s", p->vg, l->name,
+			      wc_lvm_error());
+	if (!n)
+		return wc_err(WC_EREFUSED, "%s/%s is inactive and LVM names no physical volume under it; activate it and run plan again",
+			      p->vg, l->name);
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < n; i++) {
+		r = wc_probe_dev(pvs[i], &pg, err, sizeof(err));
+		if (r)
+			return wc_err(r, "%s", err);
+		g->lbs = pg.lbs > g->lbs ? pg.lbs : g->lbs;
+		g->pbs = pg.pbs > g->pbs ? pg.pbs : g->pbs;
+		g->rotational |= pg.rotational;
+	}
+	g->bytes = l->size;
+	*inactive = 1;
+	if (wc_dm_lv_path(p->vg, l->name, dev, devlen))
+		return WC_EFAIL;
+	return 0;
+}
+
+/* a physical volume both @a and @b use: *@pv ("" if none) */
+static int share_pv(struct wc_pair *p, struct wc_lv *a, struct wc_lv *b, char *pv, size_t len)
+{
+	char pa[WC_LV_PVS_MAX][WC_PATH_MAX], pb[WC_LV_PVS_MAX][WC_PATH_MAX];
+	int na, nb, i, j;
+
+	pv[0] = '\0';
+	if (wc_lvm_lv_pvs(p->vg, a->name, pa, WC_LV_PVS_MAX, &na) ||
+	    wc_lvm_lv_pvs(p->vg, b->name, pb, WC_LV_PVS_MAX, &nb))
+		return wc_err(WC_ELVM, "cannot find the physical volumes of %s/%s and %s/%s: %s",
+			      p->vg, a->name, p->vg, b->name, wc_lvm_error());
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (!strcmp(pa[i], pb[j])) {
+				wc_strlcpy(pv, pa[i], len);
+				return 0;
+			}
+	return 0;
+}
+
+/*
+ * A cache slower than, or on the same disk as, its origin, or bigger than
+ * it, is almost surely a mistake (--force); contents whose block size
+ * cannot be read are only warned about (attach asks).
+ */
+static int check_devices(struct wc_opts *o, struct wc_pair *p, struct wc_lv *ol,
+			 struct wc_lv *cl, struct geo_ctx *gx)
+{
+	char pv[WC_PATH_MAX], a[32], b[32];
+	int r;
+
+	if (gx->cg.rotational && !o->force)
+		return wc_err(WC_EREFUSED, "cachevol %s/%s is on a rotational device: a cache must be faster than its origin (--force uses it anyway)",
+			      p->vg, cl->name);
+	if (cl->size > ol->size && !o->force) {
+		wc_human_size(cl->size, a, sizeof(a));
+		wc_human_size(ol->size, b, sizeof(b));
+		return wc_err(WC_EREFUSED, "cachevol %s/%s (%s) is bigger than the origin %s/%s (%s) (--force uses it anyway)",
+			      p->vg, cl->name, a, p->vg, ol->name, b);
+	}
+	if (!o->force) {
+		r = share_pv(p, ol, cl, pv, sizeof(pv));
+		if (r)
+			return r;
+		if (pv[0])
+			return wc_err(WC_EREFUSED, "cachevol %s/%s and the origin %s/%s are both on %s: the cache would not be faster (--force uses it anyway)",
+				      p->vg, cl->name, p->vg, ol->name, pv);
+	}
+	if (gx->og.fs_type[0] && !gx->og.fs_block_size) {
+		gx->fs_unknown = 1;
+		wc_warn("%s/%s holds %s, whose block size wcachectl cannot read: if what it holds (a filesystem inside encryption or a partition) writes blocks smaller than the cache block size, it becomes slower and a crash can tear its writes",
+			p->vg, p->lv, gx->og.fs_type);
+	}
+	return 0;
+}
+
 int wc_prepare(struct wc_opts *o, struct wc_pair *p, struct wc_lv **cvp, struct geo_ctx *gx)
 {
-	char err[WC_ERR_MAX], path[WC_PATH_MAX];
+	char err[WC_ERR_MAX];
 	struct wc_lv *ol = p->origin, *cl;
 	struct wc_tags t;
 	int r, i;
@@ -128,24 +231,16 @@ int wc_prepare(struct wc_opts *o, struct wc_pair *p, struct wc_lv **cvp, struct 
 		gx->g.profile_name = o->profile;
 	}
 
-	r = lv_activate(p, ol, &gx->activated_o);
+	r = probe_lv(p, ol, gx->no_activate, &gx->activated_o, &gx->og, &gx->o_inactive,
+		     gx->o_dev, sizeof(gx->o_dev));
 	if (!r)
-		r = lv_activate(p, cl, &gx->activated_c);
+		r = probe_lv(p, cl, gx->no_activate, &gx->activated_c, &gx->cg, &gx->c_inactive,
+			     gx->c_dev, sizeof(gx->c_dev));
 	if (r)
 		return r;
-
-	if (wc_dm_lv_path(p->vg, ol->name, path, sizeof(path)))
-		return WC_EFAIL;
-	r = wc_probe_dev(path, &gx->og, err, sizeof(err));
+	r = check_devices(o, p, ol, cl, gx);
 	if (r)
-		return wc_err(r, "%s", err);
-	if (wc_dm_lv_path(p->vg, cl->name, path, sizeof(path)))
-		return WC_EFAIL;
-	r = wc_probe_dev(path, &gx->cg, err, sizeof(err));
-	if (r)
-		return wc_err(r, "%s", err);
-	snprintf(gx->o_dev, sizeof(gx->o_dev), "%u:%u", gx->og.major, gx->og.minor);
-	snprintf(gx->c_dev, sizeof(gx->c_dev), "%u:%u", gx->cg.major, gx->cg.minor);
+		return r;
 
 	gx->g.fs_block_size = gx->og.fs_block_size;
 	wc_strlcpy(gx->g.fs_type, gx->og.fs_type, sizeof(gx->g.fs_type));
@@ -180,6 +275,7 @@ void wc_print_plan(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx *gx, FILE
 	fprintf(f, "origin:  %s/%s (%s) %s, logical/physical block %u/%u, %s, %s",
 		p->vg, p->lv, gx->o_dev, a, gx->og.lbs, gx->og.pbs,
 		gx->og.rotational ? "rotational" : "non-rotational",
+		gx->o_inactive ? "inactive: filesystem not probed" :
 		gx->og.fs_type[0] ? gx->og.fs_type : "no filesystem");
 	if (gx->og.fs_block_size)
 		fprintf(f, " (block %u)", gx->og.fs_block_size);
@@ -208,6 +304,11 @@ void wc_print_plan(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx *gx, FILE
 		fprintf(f, "  origin_uuid: random at attach, recorded in the tags; ties the cache to this origin\n");
 	for (i = 0; i < pl->nwarn; i++)
 		fprintf(f, "warning: %s\n", pl->warn[i]);
+	if (gx->fs_unknown)
+		fprintf(f, "warning: the origin holds %s, whose block size cannot be read\n",
+			gx->og.fs_type);
+	if (gx->o_inactive || gx->c_inactive)
+		fprintf(f, "note: inactive LVs were probed through their physical volumes; the filesystem is not known until the origin is active\n");
 }
 
 void wc_undo_activation(struct wc_pair *p, struct wc_lv *cl, struct geo_ctx *gx)

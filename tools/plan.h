@@ -17,8 +17,11 @@ struct geo_ctx {
 	struct wc_devgeom og, cg;
 	struct wc_geometry g;
 	struct wc_plan plan;
-	char o_dev[32], c_dev[32];
+	char o_dev[WC_PATH_MAX], c_dev[WC_PATH_MAX];	/* major:minor, or the path */
 	int activated_o, activated_c;
+	int no_activate;		/* plan: probe inactive LVs through their PVs */
+	int o_inactive, c_inactive;	/* probed that way: no filesystem seen */
+	int fs_unknown;			/* the origin holds something without a block size */
 };
 
 /* checks that do not change anything; fills the geometry and the plan */

@@ -86,6 +86,26 @@ void wc_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int wc_confirm(int yes, const char *fmt, ...)
+{
+	char what[WC_ERR_MAX], line[16];
+	va_list ap;
+
+	if (yes)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!isatty(STDIN_FILENO))
+		return wc_err(WC_EABORT, "refusing to %s without confirmation: standard input is not a terminal (use --yes)",
+			      what);
+	fprintf(stderr, "wcachectl: about to %s. Continue? [y/N] ", what);
+	if (!fgets(line, sizeof(line), stdin) ||
+	    (strcmp(line, "y\n") && strcmp(line, "yes\n") && strcmp(line, "Y\n")))
+		return wc_err(WC_EABORT, "declined; nothing changed");
+	return 0;
+}
+
 const char *wc_target_name(enum wc_target t)
 {
 	switch (t) {

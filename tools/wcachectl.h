@@ -70,6 +70,12 @@ void wc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void wc_step_done(const char *what);
 
+/*
+ * Ask "<what>. Continue? [y/N]" on the terminal: 0 when confirmed or
+ * @yes, WC_EABORT (with the message) when declined or stdin is no terminal.
+ */
+int wc_confirm(int yes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* util.c: pure helpers */
 int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int wc_parse_size(const char *s, uint64_t *bytes);
