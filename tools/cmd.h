@@ -8,6 +8,8 @@
 #include "policy.h"
 #include "wcachectl.h"
 
+struct wc_pair;
+
 struct wc_opts {
 	char vg[WC_NAME_MAX + 1];
 	char lv[WC_NAME_MAX + 1];
@@ -20,7 +22,9 @@ struct wc_opts {
 	int yes;
 	int force;
 	int json;
+	int prometheus;			/* status --prometheus */
 	int uncache;
+	int cancel;			/* split --cancel */
 	int has_lv;
 	double interval;		/* split progress interval, seconds */
 	unsigned int wait;		/* activate VG: seconds to wait for missing PVs */
@@ -35,6 +39,15 @@ int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
 int cmd_tune(struct wc_opts *o);
 int cmd_profile(struct wc_opts *o);
+
+/*
+ * cmd_status.c: the status object of "status --json" for VG/LV, or NULL
+ * when VG/LV is not (or no longer) a cached LV or cannot be read.
+ */
+struct json_object *wc_status_object(const char *vg, const char *lv);
+
+/* cmd_split.c: a split in progress goes back to caching (state attached) */
+int wc_split_cancel(struct wc_pair *p);
 
 /* cmd_activate.c: why VG/LV could not be activated (for status) */
 void wc_activation_note(const char *vg, const char *lv, const char *msg);

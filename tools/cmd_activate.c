@@ -70,54 +70,6 @@ int wc_activation_failure(const char *vg, const char *lv, char *buf, size_t len)
 	return n > 0;
 }
 
-/*
- * The kernel says why a table was refused only in its log: the last
- * "device-mapper: table: ...: <target>: reason" line of the last minute.
- */
-static int kernel_reason(const char *target, char *buf, size_t len)
-{
-	char rec[1024], needle[48];
-	struct timespec now;
-	unsigned long long ts, min_ts = 0;
-	int fd, found = 0;
-	ssize_t n;
-
-	snprintf(needle, sizeof(needle), ": %s: ", target);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec > 60)
-		min_ts = (unsigned long long)(now.tv_sec - 60) * 1000000ULL;
-	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	lseek(fd, 0, SEEK_DATA);
-	for (;;) {
-		char *msg, *nl, *p;
-
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records */
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		msg = strchr(rec, ';');
-		if (!msg || sscanf(rec, "%*u,%*u,%llu", &ts) != 1 || ts < min_ts)
-			continue;
-		msg++;
-		nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!strstr(msg, "device-mapper: table:"))
-			continue;
-		p = strstr(msg, needle);
-		if (!p)
-			continue;
-		wc_strlcpy(buf, p + strlen(needle), len);
-		found = 1;
-	}
-	close(fd);
-	return found;
-}
-
 /* give up a missing cachevol: the origin becomes VG/LV again, then activate it */
 static int force_without_cache(struct wc_opts *o, const char *vg, const char *lv)
 {
@@ -140,6 +92,33 @@ static int force_without_cache(struct wc_opts *o, const char *vg, const char *lv
 	return 0;
 }
 
+/*
+ * State detached: the split flushed the cache and removed the mapping,
+ * then stopped (crash, power cut) before the LVs were given back. The
+ * cache holds nothing the origin lacks, so activation completes the split
+ * and activates the origin as the ordinary LV it now is.
+ */
+static int finish_split(struct wc_opts *o, const char *vg, const char *lv)
+{
+	struct wc_opts so = *o;
+	int r;
+
+	wc_info("the split of %s/%s had flushed the cache; completing it", vg, lv);
+	wc_strlcpy(so.vg, vg, sizeof(so.vg));
+	wc_strlcpy(so.lv, lv, sizeof(so.lv));
+	so.force = 0;
+	so.uncache = 0;
+	so.cancel = 0;
+	r = cmd_split(&so);
+	if (r)
+		return r;
+	r = wc_lvm_run("lvchange -ay %s/%s", vg, lv);
+	if (r)
+		return wc_err(r, "cannot activate %s/%s: %s", vg, lv, wc_lvm_error());
+	printf("%s/%s is active without a cache (/dev/%s/%s)\n", vg, lv, vg, lv);
+	return 0;
+}
+
 /* the cache's metadata was refused: format it again (loses dirty data) */
 static int force_reformat(struct wc_pair *p)
 {
@@ -149,8 +128,7 @@ static int force_reformat(struct wc_pair *p)
 
 	wc_warn("--force: formatting the cache of %s/%s again; dirty data it held is lost and the filesystem on %s/%s may need fsck",
 		p->vg, p->lv, p->vg, p->lv);
-	memcpy(path, "/dev/mapper/", 12);
-	if (wc_dm_lv_name(p->vg, p->cache->name, path + 12, sizeof(path) - 12))
+	if (wc_dm_lv_path(p->vg, p->cache->name, path, sizeof(path)))
 		return WC_EFAIL;
 	bytes = p->cache->size < FORCE_WIPE_BYTES ? p->cache->size : FORCE_WIPE_BYTES;
 	r = wc_wipe_start(path, bytes, err, sizeof(err));
@@ -160,26 +138,48 @@ static int force_reformat(struct wc_pair *p)
 	return wc_pair_map(p, p->ot.state == WC_ST_SPLITTING);
 }
 
+/*
+ * An origin with redundancy (RAID, mirror) that lost a leg: LVM's
+ * activation_mode decides, as for any LV: "complete" refuses, "degraded"
+ * and "partial" activate it if the remaining legs hold all the data (LVM
+ * refuses the activation otherwise, and so does wcachectl then).
+ */
+static int raid_degraded_ok(struct wc_pair *p)
+{
+	char mode[32];
+
+	if (strncmp(p->origin->segtype, "raid", 4) && strcmp(p->origin->segtype, "mirror"))
+		return 0;
+	if (wc_lvm_activation_mode(mode, sizeof(mode)))
+		return 0;
+	if (!strcmp(mode, "complete"))
+		return 0;
+	wc_warn("the origin %s/%s (%s) is missing a leg; activating it degraded, as activation_mode=%s allows",
+		p->vg, p->origin->name, p->origin->segtype, mode);
+	return 1;
+}
+
 static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 {
 	char reason[WC_ERR_MAX];
 	struct wc_pair p;
-	int r, partial;
+	int r, partial, refusal;
 
 	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	if (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))
-		p.ot.state = WC_ST_ATTACHING;	/* not renamed: attach stopped early */
-	switch (p.ot.state) {
+	switch (wc_pair_state(&p)) {
 	case WC_ST_ATTACHING:
 		r = wc_err(WC_EREFUSED, "the attach of %s/%s did not finish; run attach again, or split to roll it back",
 			   vg, lv);
 		goto out;
 	case WC_ST_DETACHED:
-		r = wc_err(WC_EREFUSED, "the split of %s/%s did not finish; run 'wcachectl split %s/%s'",
-			   vg, lv, vg, lv);
-		goto out;
+		/* flushed and unmapped: only giving the LVs back is left */
+		wc_pair_free(&p);
+		r = finish_split(o, vg, lv);
+		if (!r)
+			wc_activation_note(vg, lv, NULL);
+		return r;
 	default:
 		break;
 	}
@@ -196,6 +196,8 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 		goto out;
 	}
 	partial = wc_lv_partial(p.cache) ? 1 : wc_lv_partial(p.origin) ? 2 : 0;
+	if (partial == 2 && raid_degraded_ok(&p))
+		partial = 0;	/* LVM activates it degraded, or refuses */
 	if (partial) {
 		r = wc_err(WC_EREFUSED, "the %s %s/%s of %s/%s is on a missing physical volume: %s/%s stays inactive so that stale data is not exposed. Connect the missing disk (see 'pvs') and run 'wcachectl activate %s/%s'%s",
 			   partial == 1 ? "cachevol" : "origin", vg,
@@ -204,16 +206,29 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 			   partial == 1 ? "; to give the cache up, 'vgreduce --removemissing --force' the VG, then 'wcachectl activate --force'" : "");
 		goto out;
 	}
+	if (p.origin->attr[0] == 'o' || p.cache->attr[0] == 'o')
+		wc_warn("%s/%s has LVM snapshots (lvcreate -s while the pairing was inactive?): they hold the bare %s, without the data the cache holds, not a copy of %s/%s. Remove them ('lvs -o name,origin %s' lists them)",
+			vg, p.origin->attr[0] == 'o' ? p.origin->name : p.cache->name,
+			p.origin->attr[0] == 'o' ? "origin" : "cachevol", vg, lv, vg);
 	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
 	if (r == WC_EDM) {
-		if (!kernel_reason(wc_target_name(p.ot.target), reason, sizeof(reason)))
-			wc_strlcpy(reason, "see the kernel log", sizeof(reason));
-		if (o->force) {
+		refusal = wc_pair_refusal(&p, reason, sizeof(reason));
+		if (refusal == WC_REFUSAL_METADATA && o->force) {
 			wc_warn("the kernel refused the cache of %s/%s: %s", vg, lv, reason);
-			r = force_reformat(&p);
-		} else {
+			r = wc_confirm(o->yes, "format the cache %s/%s of %s/%s again, losing the dirty data it holds",
+				       vg, p.cache->name, vg, lv);
+			if (!r)
+				r = force_reformat(&p);
+		} else if (refusal == WC_REFUSAL_METADATA) {
 			r = wc_err(WC_EDM, "the kernel refused the cache of %s/%s (%s): %s/%s stays inactive. If the cachevol %s/%s is the right one, 'wcachectl activate --force %s/%s' formats it again, losing the dirty data it held",
 				   vg, lv, reason, vg, p.origin->name, vg, p.cache->name, vg, lv);
+		} else if (refusal == WC_REFUSAL_SIZE) {
+			r = wc_err(WC_EREFUSED, "the kernel refused the cache of %s/%s (%s): %s/%s or %s/%s changed size since the attach. %s/%s stays inactive; give the LV its old size back (lvextend/lvreduce) and run 'wcachectl activate %s/%s'. --force does not format this cache",
+				   vg, lv, reason, vg, p.origin->name, vg, p.cache->name, vg,
+				   p.origin->name, vg, lv);
+		} else {
+			r = wc_err(WC_EDM, "cannot load the cache of %s/%s: %s. This is not a problem of the cache's metadata, so --force does not format it; %s/%s stays inactive. Fix the cause and run 'wcachectl activate %s/%s' again",
+				   vg, lv, reason, vg, p.origin->name, vg, lv);
 		}
 	}
 	if (!r && p.ot.state == WC_ST_WIPED)

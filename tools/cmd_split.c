@@ -87,11 +87,13 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 	struct sigaction sa;
 	double t0, tprev, rate = 0;
 	uint64_t start, prev;
-	int tty = isatty(STDOUT_FILENO), r, first = 1;
+	int tty = isatty(STDOUT_FILENO), r, mapped, first = 1;
 
-	r = wc_pair_mapped(p, &st, &tb);
-	if (r < 0)
-		return -r;
+	r = wc_pair_mapped(p, &mapped, &st, &tb);
+	if (r)
+		return r;
+	if (!mapped)
+		return wc_err(WC_EREFUSED, "the mapping %s is not loaded", p->dm_name);
 	if (!tb.cleaner) {
 		if (wc_dm_message(p->dm_name, "cleaner")) {
 			char target[32], params[4096];
@@ -117,10 +119,10 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 		uint64_t dirty;
 		double t;
 
-		r = wc_pair_mapped(p, &st, NULL);
-		if (r < 0)
-			return -r;
-		if (r == 0)
+		r = wc_pair_mapped(p, &mapped, &st, NULL);
+		if (r)
+			return r;
+		if (!mapped)
 			return wc_err(WC_EREFUSED, "the mapping %s disappeared while flushing",
 				      p->dm_name);
 		if (st.error && !o->force)
@@ -224,12 +226,16 @@ static int restore(struct wc_opts *o, struct wc_pair *p)
 	return 0;
 }
 
-/* cachevol left tagged after its origin was restored (should not happen) */
-static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p)
+/*
+ * A cachevol left tagged after its origin was restored (should not
+ * happen): restore it. *@found tells whether there was one.
+ */
+static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p, int *found)
 {
 	char err[WC_ERR_MAX];
 	int i;
 
+	*found = 0;
 	if (!p->origin)
 		return 0;
 	for (i = 0; i < p->nlvs; i++) {
@@ -242,8 +248,52 @@ static int leftover_cachevol(struct wc_opts *o, struct wc_pair *p)
 		p->ct = t;
 		p->ot.skip = p->origin->skip;
 		wc_info("finishing the restore of cachevol %s/%s", p->vg, p->cache->name);
-		return restore(o, p) ? WC_ELVM : 1;
+		*found = 1;
+		return restore(o, p);
 	}
+	return 0;
+}
+
+int wc_split_cancel(struct wc_pair *p)
+{
+	char target[32], params[4096];
+	struct wc_table tb;
+	uint64_t sectors;
+	int r, mapped;
+
+	switch (wc_pair_state(p)) {
+	case WC_ST_ATTACHED:
+		printf("%s/%s is not being split; nothing to cancel\n", p->vg, p->lv);
+		return 0;
+	case WC_ST_SPLITTING:
+		break;
+	case WC_ST_DETACHED:
+		return wc_err(WC_EREFUSED, "the split of %s/%s has already flushed the cache and removed the mapping; finish it with 'wcachectl split %s/%s' (or 'wcachectl activate %s/%s') and attach again",
+			      p->vg, p->lv, p->vg, p->lv, p->vg, p->lv);
+	default:
+		return wc_err(WC_EREFUSED, "%s/%s is being attached (state %s), not split",
+			      p->vg, p->lv, wc_state_name(p->ot.state));
+	}
+	/* the mapping in normal mode, loaded or reloaded; then the state */
+	r = wc_pair_mapped(p, &mapped, NULL, &tb);
+	if (r)
+		return r;
+	if (!mapped) {
+		r = wc_pair_map(p, 0);
+		if (r)
+			return r;
+	} else if (tb.cleaner || p->ot.target == WC_TARGET_WRITECACHE) {
+		/* writecache does not show a cleaner set by message in its table */
+		r = wc_pair_table(p, 0, target, sizeof(target), params, sizeof(params), &sectors);
+		if (r)
+			return r;
+		if (wc_dm_reload(p->dm_name, sectors, target, params))
+			return wc_err(WC_EDM, "cannot switch %s out of cleaner mode", p->dm_name);
+	}
+	r = wc_pair_set_state(p, WC_ST_ATTACHED);
+	if (r)
+		return r;
+	printf("%s/%s: split cancelled; the cache is in use again\n", p->vg, p->lv);
 	return 0;
 }
 
@@ -251,7 +301,7 @@ int cmd_split(struct wc_opts *o)
 {
 	struct wc_pair p;
 	struct wc_status st;
-	int r, mapped, had_cache;
+	int r, mapped, found, had_cache;
 
 	r = wc_lock();
 	if (r)
@@ -260,17 +310,18 @@ int cmd_split(struct wc_opts *o)
 	if (r)
 		goto out;
 	if (p.ot.role != WC_ROLE_ORIGIN) {
-		r = leftover_cachevol(o, &p);
-		if (r == 1)
-			r = 0;
-		else if (!r)
+		r = leftover_cachevol(o, &p, &found);
+		if (!r && !found)
 			r = wc_err(WC_ENOENT, "%s/%s is not a cached LV", o->vg, o->lv);
+		goto out;
+	}
+	if (o->cancel) {
+		r = wc_split_cancel(&p);
 		goto out;
 	}
 	had_cache = p.cache != NULL;
 	/* the mapping needs the renamed origin: before the rename nothing was cached */
-	if (p.ot.state == WC_ST_ATTACHING ||
-	    (p.ot.state == WC_ST_WIPED && !strcmp(p.origin->name, p.lv))) {
+	if (wc_pair_state(&p) == WC_ST_ATTACHING) {
 		wc_info("%s/%s: attach did not get to use the cache; rolling it back", o->vg, o->lv);
 		r = restore(o, &p);
 		goto done;
@@ -283,12 +334,10 @@ int cmd_split(struct wc_opts *o)
 				goto out;
 			}
 			wc_warn("--force: dropping a missing cachevol; whatever it held that was not written back is lost and the origin may be inconsistent");
-			r = wc_pair_mapped(&p, NULL, NULL);
-			if (r < 0) {
-				r = -r;
+			r = wc_pair_mapped(&p, &mapped, NULL, NULL);
+			if (r)
 				goto out;
-			}
-			if (r == 1 && wc_dm_remove(p.dm_name)) {
+			if (mapped && wc_dm_remove(p.dm_name)) {
 				r = wc_err(WC_EDM, "cannot remove the mapping %s", p.dm_name);
 				goto out;
 			}
@@ -306,17 +355,33 @@ int cmd_split(struct wc_opts *o)
 			goto out;
 		}
 		r = wc_pair_map(&p, 1);
+		if (r && o->force) {
+			char reason[WC_ERR_MAX];
+
+			/* only a cache the kernel refuses may be given up */
+			if (r == WC_ENOTARGET) {
+				r = wc_err(WC_EREFUSED, "the %s target is missing, but the cache of %s/%s is not broken: --force does not give up its dirty data. Load the module (build it for this kernel) and run split again, or write the dirty data back without the target: 'wcachectl writeback --offline %s/%s'",
+					   wc_target_name(p.ot.target), o->vg, o->lv, o->vg, o->lv);
+				goto out;
+			}
+			if (r != WC_EDM ||
+			    wc_pair_refusal(&p, reason, sizeof(reason)) != WC_REFUSAL_METADATA) {
+				r = wc_err(WC_EREFUSED, "the cache of %s/%s cannot be loaded (%s), but the kernel did not refuse its metadata: --force does not give up its dirty data. Fix the cause and run split again, or write the data back with 'wcachectl writeback --offline %s/%s'",
+					   o->vg, o->lv, r == WC_EDM ? reason : wc_last_error(),
+					   o->vg, o->lv);
+				goto out;
+			}
+			wc_warn("the kernel refuses the cache of %s/%s: %s", o->vg, o->lv, reason);
+		}
 		if (r && !o->force)
 			goto out;
 		mapped = !r;
 		if (!mapped)
 			wc_warn("--force: the mapping cannot be loaded; dirty data in the cache is lost");
 		if (mapped) {
-			r = wc_pair_mapped(&p, &st, NULL);
-			if (r < 0) {
-				r = -r;
+			r = wc_pair_mapped(&p, &mapped, &st, NULL);
+			if (r)
 				goto out;
-			}
 			if (st.error && !o->force) {
 				r = wc_err(WC_EREFUSED, "the cache of %s/%s reports error %lld; %llu dirty blocks cannot be written back (--force drops them)",
 					   o->vg, o->lv, (long long)st.error,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wcachectl tune and profile.
+ * wcachectl tune.
  *
  * tune changes the settings of a cached LV. The new set is the recorded
  * one (LVM tags) with the profile's keys and then the key=val arguments on
@@ -19,8 +19,6 @@
  * A re-run compares the live table with the tags, so an interrupted tune
  * is finished by the next one.
  */
-#include <dirent.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,25 +32,21 @@
 static int record(struct wc_pair *p, const struct wc_settings *want, uint32_t changed)
 {
 	char args[4096];
-	size_t off = 0;
 	int k, r;
 
 	args[0] = '\0';
 	for (k = 0; k < WC_NKEYS; k++) {
 		if (!(changed & (1u << k)))
 			continue;
-		if (p->ot.set.mask & (1u << k))
-			off += snprintf(args + off, sizeof(args) - off,
-					" --deltag " WC_TAG_PREFIX "set.%s=%llu", wc_keys[k].name,
-					(unsigned long long)p->ot.set.val[k]);
-		if (want->mask & (1u << k))
-			off += snprintf(args + off, sizeof(args) - off,
-					" --addtag " WC_TAG_PREFIX "set.%s=%llu", wc_keys[k].name,
-					(unsigned long long)want->val[k]);
-		if (off >= sizeof(args))
+		if (((p->ot.set.mask & (1u << k)) &&
+		     wc_tag_arg("--deltag", args, sizeof(args), WC_TAG_PREFIX "set.%s=%llu",
+				wc_keys[k].name, (unsigned long long)p->ot.set.val[k])) ||
+		    ((want->mask & (1u << k)) &&
+		     wc_tag_arg("--addtag", args, sizeof(args), WC_TAG_PREFIX "set.%s=%llu",
+				wc_keys[k].name, (unsigned long long)want->val[k])))
 			return wc_err(WC_EFAIL, "too many tags");
 	}
-	if (!off)
+	if (!args[0])
 		return 0;
 	r = wc_lvm_run("lvchange%s %s/%s", args, p->vg, p->origin->name);
 	if (r)
@@ -136,11 +130,21 @@ int cmd_tune(struct wc_opts *o)
 	r = wc_pair_load_cached(o->vg, o->lv, &p);
 	if (r)
 		goto out;
+	/* cleaner=0 during a split: the same as split --cancel */
+	if (p.ot.state == WC_ST_SPLITTING && (o->set.mask & (1u << WC_K_CLEANER)) &&
+	    !o->set.val[WC_K_CLEANER]) {
+		r = wc_split_cancel(&p);
+		if (r)
+			goto out;
+	}
 	if (p.ot.state != WC_ST_ATTACHED) {
 		r = wc_err(WC_EREFUSED, "%s/%s is in state %s; finish that first (wcachectl %s %s/%s)",
 			   o->vg, o->lv, wc_state_name(p.ot.state),
 			   p.ot.state == WC_ST_SPLITTING || p.ot.state == WC_ST_DETACHED ?
 			   "split" : "attach", o->vg, o->lv);
+		if (p.ot.state == WC_ST_SPLITTING)
+			wc_info("'wcachectl split --cancel %s/%s' or 'tune %s/%s cleaner=0' stops the split",
+				o->vg, o->lv, o->vg, o->lv);
 		goto out;
 	}
 
@@ -162,11 +166,9 @@ int cmd_tune(struct wc_opts *o)
 	}
 
 	tag_changed = recorded_diff(&p.ot.set, &want);
-	mapped = wc_pair_mapped(&p, &st, &tb);
-	if (mapped < 0) {
-		r = -mapped;
+	r = wc_pair_mapped(&p, &mapped, &st, &tb);
+	if (r)
 		goto out;
-	}
 	if (mapped)
 		m = wc_tune_method(&tb.set, &want, p.ot.target, &live_changed);
 
@@ -221,12 +223,9 @@ int cmd_tune(struct wc_opts *o)
 
 	if (mapped) {
 		/* what the kernel shows now */
-		r = wc_pair_mapped(&p, &st, &tb);
-		if (r < 0) {
-			r = -r;
+		r = wc_pair_mapped(&p, &mapped, &st, &tb);
+		if (r)
 			goto out;
-		}
-		r = 0;
 		if (wc_tune_method(&tb.set, &want, p.ot.target, &live_changed) != WC_TUNE_NONE) {
 			char shown[1024];
 
@@ -244,118 +243,5 @@ out:
 	if (loaded && wc_dm_clear(p.dm_name))
 		wc_warn("cannot drop the inactive table of %s", p.dm_name);
 	wc_pair_free(&p);
-	return r;
-}
-
-/* ---------------------------------------------------------------------- */
-
-static struct json_object *profile_json(const struct wc_profile *pr)
-{
-	struct json_object *o = json_object_new_object(), *set = json_object_new_object();
-	struct json_object *ign = json_object_new_array();
-	int k;
-
-	json_object_object_add(o, "name", json_object_new_string(pr->name));
-	for (k = 0; k < WC_NKEYS; k++) {
-		if (pr->s.mask & (1u << k))
-			json_object_object_add(set, wc_keys[k].name,
-					       json_object_new_int64(pr->s.val[k]));
-		if (pr->ignored & (1u << k))
-			json_object_array_add(ign, json_object_new_string(wc_keys[k].name));
-	}
-	json_object_object_add(o, "settings", set);
-	json_object_object_add(o, "ignored", ign);
-	return o;
-}
-
-static void profile_text(const struct wc_profile *pr)
-{
-	char set[1024];
-	int k;
-
-	wc_settings_format(&pr->s, set, sizeof(set));
-	printf("%s: %s", pr->name, set[0] ? set : "(no settings)");
-	for (k = 0; k < WC_NKEYS; k++)
-		if (pr->ignored & (1u << k))
-			printf(" [%s ignored]", wc_keys[k].name);
-	printf("\n");
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int cmd_profile(struct wc_opts *o)
-{
-	static char text[65536];
-	struct json_object *arr = NULL;
-	struct wc_profile pr;
-	char dir[WC_PATH_MAX], *names[256];
-	struct dirent *de;
-	int n = 0, i, r = 0, shown = 0;
-	DIR *d;
-
-	if (o->profile) {
-		r = wc_profile_load(o->profile, o->target, &pr);
-		if (r)
-			return r;
-		if (o->json) {
-			struct json_object *j = profile_json(&pr);
-
-			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
-			json_object_put(j);
-		} else {
-			profile_text(&pr);
-		}
-		return 0;
-	}
-
-	/* every profile in LVM's profile_dir that has wcache settings */
-	r = wc_lvm_profile_dir(dir, sizeof(dir));
-	if (r)
-		return wc_err(r, "cannot find LVM's profile directory: %s", wc_lvm_error());
-	d = opendir(dir);
-	if (!d)
-		return wc_err(WC_ENOENT, "cannot read %s", dir);
-	while ((de = readdir(d)) && n < (int)(sizeof(names) / sizeof(names[0]))) {
-		size_t l = strlen(de->d_name);
-
-		if (l <= 8 || strcmp(de->d_name + l - 8, ".profile"))
-			continue;
-		names[n] = strndup(de->d_name, l - 8);
-		if (names[n] && wc_valid_name(names[n]))
-			n++;
-		else
-			free(names[n]);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	if (o->json)
-		arr = json_object_new_array();
-	for (i = 0; i < n; i++) {
-		/* quietly skip LVM's own profiles (no cache_settings of ours) */
-		if (wc_lvm_profile_text(names[i], text, sizeof(text)) ||
-		    (!strstr(text, "\t" WC_SECTION_WRITECACHE " {") &&
-		     !strstr(text, "\t" WC_SECTION_WCACHE " {"))) {
-			free(names[i]);
-			continue;
-		}
-		if (wc_profile_load(names[i], o->target, &pr)) {
-			r = WC_EUSAGE;
-		} else if (arr) {
-			json_object_array_add(arr, profile_json(&pr));
-		} else {
-			profile_text(&pr);
-		}
-		shown++;
-		free(names[i]);
-	}
-	if (arr) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-		json_object_put(arr);
-	} else if (!shown) {
-		printf("no wcache profiles in LVM's profile directory\n");
-	}
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,19 @@ static void dm_log(int level, const char *file, int line, int dm_errno_or_class,
 	vfprintf(stderr, f, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+static int last_errno;
+
+int wc_dm_errno(void)
+{
+	return last_errno;
+}
+
+/* the kernel's errno of a failed task */
+static void failed(struct dm_task *dmt)
+{
+	last_errno = dm_task_get_errno(dmt);
 }
 
 void wc_dm_init(void)
@@ -117,11 +131,11 @@ int wc_dm_info(const char *name, struct wc_dm_info *info)
 	const char *uuid;
 	uint64_t start, length;
 	char *type, *params;
-	int r = -EIO;
+	int r = WC_EDM;
 
 	memset(info, 0, sizeof(*info));
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	if (!dm_task_run(dmt) || !dm_task_get_info(dmt, &di))
 		goto out;
 	r = 0;
@@ -140,7 +154,7 @@ int wc_dm_info(const char *name, struct wc_dm_info *info)
 	/* size of the live table */
 	dmt = task(DM_DEVICE_TABLE, name);
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	if (dm_task_run(dmt)) {
 		void *next = NULL;
 
@@ -168,19 +182,22 @@ int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
 	int ok;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
+	last_errno = 0;
 	wc_debug("dm create %s uuid %s: 0 %llu %s %s", name, uuid,
 		 (unsigned long long)sectors, target, params);
 	ok = (!uuid || dm_task_set_uuid(dmt, uuid)) &&
 	     add_target(dmt, sectors, target, params) &&
 	     dm_task_set_cookie(dmt, &cookie, 0) &&
 	     dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
 	if (cookie)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
 	if (ok)
 		wc_step_done("dm create");
-	return ok ? 0 : -EIO;
+	return ok ? 0 : WC_EDM;
 }
 
 static int simple(int type, const char *name, int flush)
@@ -190,22 +207,24 @@ static int simple(int type, const char *name, int flush)
 	int ok;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	if (!flush)
 		dm_task_no_flush(dmt);
 	/* udev's blkid may hold a just-created device open for a moment */
 	if (type == DM_DEVICE_REMOVE && !dm_task_retry_remove(dmt)) {
 		dm_task_destroy(dmt);
-		return -ENOMEM;
+		return WC_EDM;
 	}
 	if (type == DM_DEVICE_REMOVE || type == DM_DEVICE_RESUME)
 		ok = dm_task_set_cookie(dmt, &cookie, 0) && dm_task_run(dmt);
 	else
 		ok = dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
 	if (cookie)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
-	return ok ? 0 : -EIO;
+	return ok ? 0 : WC_EDM;
 }
 
 int wc_dm_load(const char *name, uint64_t sectors, const char *target,
@@ -215,30 +234,56 @@ int wc_dm_load(const char *name, uint64_t sectors, const char *target,
 	int ok;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	wc_debug("dm load %s: 0 %llu %s %s", name, (unsigned long long)sectors,
 		 target, params);
 	ok = add_target(dmt, sectors, target, params) && dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
 	dm_task_destroy(dmt);
-	return ok ? 0 : -EIO;
+	return ok ? 0 : WC_EDM;
+}
+
+/*
+ * While a device is suspended, a page fault of this process that needs
+ * I/O on it (swap on the cached LV, or a page of wcachectl itself read
+ * from it) would wait forever: keep all our memory locked, as LVM does.
+ */
+static int lock_memory(void)
+{
+	if (!mlockall(MCL_CURRENT | MCL_FUTURE))
+		return 1;
+	wc_warn("cannot lock wcachectl's memory (%s); suspending anyway", strerror(errno));
+	return 0;
 }
 
 int wc_dm_swap(const char *name)
 {
-	int r;
+	int r, locked;
 
 	wc_debug("dm suspend+resume %s", name);
+	locked = lock_memory();
 	r = simple(DM_DEVICE_SUSPEND, name, 1);
 	if (r)
-		return r;
+		goto out;
 	r = simple(DM_DEVICE_RESUME, name, 1);
 	if (r) {
 		/* never leave the device suspended: I/O would hang */
 		wc_warn("resume of %s failed; trying again", name);
 		r = simple(DM_DEVICE_RESUME, name, 1);
 	}
+	if (r) {
+		/* the new table is the problem: drop it, resume the old one */
+		wc_warn("resume of %s with the new table failed; resuming the previous table", name);
+		if (simple(DM_DEVICE_CLEAR, name, 1) || simple(DM_DEVICE_RESUME, name, 1))
+			wc_warn("%s stays suspended: 'dmsetup resume %s' once the cause is fixed",
+				name, name);
+	}
 	if (!r)
 		wc_step_done("dm swap");
+out:
+	if (locked)
+		munlockall();
 	return r;
 }
 
@@ -266,16 +311,59 @@ int wc_dm_remove(const char *name)
 	return r;
 }
 
+int wc_dm_rename(const char *name, const char *newname)
+{
+	struct dm_task *dmt = task(DM_DEVICE_RENAME, name);
+	uint32_t cookie = 0;
+	int ok;
+
+	if (!dmt)
+		return WC_EDM;
+	wc_debug("dm rename %s %s", name, newname);
+	ok = dm_task_set_newname(dmt, newname) && dm_task_set_cookie(dmt, &cookie, 0) &&
+	     dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
+	if (cookie)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	if (ok)
+		wc_step_done("dm rename");
+	return ok ? 0 : WC_EDM;
+}
+
+int wc_dm_name_of_uuid(const char *uuid, char *name, size_t len, int *found)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info di;
+	const char *n;
+	int r = WC_EDM;
+
+	*found = 0;
+	if (!dmt)
+		return WC_EDM;
+	if (dm_task_set_uuid(dmt, uuid) && dm_task_run(dmt) && dm_task_get_info(dmt, &di)) {
+		r = 0;
+		n = di.exists ? dm_task_get_name(dmt) : NULL;
+		if (n) {
+			wc_strlcpy(name, n, len);
+			*found = 1;
+		}
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
 static int first_target(int type, const char *name, char *tbuf, size_t tlen,
 			char *pbuf, size_t plen)
 {
 	struct dm_task *dmt = task(type, name);
 	uint64_t start, length;
 	char *ttype = NULL, *params = NULL;
-	int r = -EIO;
+	int r = WC_EDM;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	if (dm_task_run(dmt)) {
 		dm_get_next_target(dmt, NULL, &start, &length, &ttype, &params);
 		if (ttype) {
@@ -283,7 +371,7 @@ static int first_target(int type, const char *name, char *tbuf, size_t tlen,
 			wc_strlcpy(pbuf, params ? params : "", plen);
 			r = 0;
 		} else {
-			r = -ENOENT;
+			r = WC_ENOENT;
 		}
 	}
 	dm_task_destroy(dmt);
@@ -306,14 +394,16 @@ int wc_dm_message(const char *name, const char *msg)
 	int ok;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	wc_debug("dm message %s 0 %s", name, msg);
 	ok = dm_task_set_sector(dmt, 0) && dm_task_set_message(dmt, msg) &&
 	     dm_task_run(dmt);
+	if (!ok)
+		failed(dmt);
 	dm_task_destroy(dmt);
 	if (ok)
 		wc_step_done("dm message");
-	return ok ? 0 : -EIO;
+	return ok ? 0 : WC_EDM;
 }
 
 int wc_dm_list(const char *uuid_prefix,
@@ -325,10 +415,10 @@ int wc_dm_list(const char *uuid_prefix,
 	int r = 0;
 
 	if (!dmt)
-		return -ENOMEM;
+		return WC_EDM;
 	if (!dm_task_run(dmt)) {
 		dm_task_destroy(dmt);
-		return -EIO;
+		return WC_EDM;
 	}
 	names = dm_task_get_names(dmt);
 	if (names && names->dev) {
@@ -358,19 +448,29 @@ int wc_dm_lv_name(const char *vg, const char *lv, char *buf, size_t len)
 	for (part = 0; part < 2; part++) {
 		for (p = part ? lv : vg; *p; p++) {
 			if (o + 3 > len)
-				return -1;
+				return WC_EUSAGE;
 			buf[o++] = *p;
 			if (*p == '-')
 				buf[o++] = '-';
 		}
 		if (!part) {
 			if (o + 2 > len)
-				return -1;
+				return WC_EUSAGE;
 			buf[o++] = '-';
 		}
 	}
 	buf[o] = '\0';
 	return 0;
+}
+
+int wc_dm_lv_path(const char *vg, const char *lv, char *buf, size_t len)
+{
+	static const char dir[] = "/dev/mapper/";
+
+	if (len <= sizeof(dir))
+		return WC_EUSAGE;
+	memcpy(buf, dir, sizeof(dir) - 1);
+	return wc_dm_lv_name(vg, lv, buf + sizeof(dir) - 1, len - (sizeof(dir) - 1));
 }
 
 /*
@@ -405,12 +505,12 @@ int wc_dm_config_walk(const char *text, const char *path,
 	cft = dm_config_from_string(text);
 	if (!cft) {
 		snprintf(err, errlen, "cannot parse the configuration text");
-		return -EINVAL;
+		return WC_ELVM;
 	}
 	top = dm_config_find_node(cft->root, path);
 	if (!top || top->v) {
 		snprintf(err, errlen, "no section %s", path);
-		r = -ENOENT;
+		r = WC_ELVM;
 		goto out;
 	}
 	for (cn = top->child; cn && !r; cn = cn->sib) {

@@ -171,8 +171,48 @@ static int copy_field(struct json_object *o, const char *key, char *dst, size_t 
 	const char *s = jstr(o, key);
 
 	if (!s || strlen(s) >= len)
-		return -EINVAL;
+		return WC_ELVM;
 	strcpy(dst, s);
+	return 0;
+}
+
+/*
+ * The tags of one LV. An LV may carry far more tags than we keep: then
+ * only its wcache.* tags are kept (all that wcachectl reads or removes),
+ * and if even those do not fit, one tag the parser refuses for this LV
+ * alone. Either way the rest of the report stays usable.
+ */
+static int copy_tags(struct json_object *o, struct wc_lv *lv)
+{
+	const char *s = jstr(o, "lv_tags"), *p, *end;
+	size_t off = 0, n;
+
+	if (!s)
+		return WC_ELVM;
+	if (strlen(s) < sizeof(lv->tags)) {
+		strcpy(lv->tags, s);
+		return 0;
+	}
+	lv->tags[0] = '\0';
+	for (p = s; *p; p = end + 1) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		if (n > strlen(WC_TAG_PREFIX_LVM) &&
+		    !strncmp(p, WC_TAG_PREFIX_LVM, strlen(WC_TAG_PREFIX_LVM))) {
+			if (off + n + 2 > sizeof(lv->tags)) {
+				wc_strlcpy(lv->tags, WC_TAG_PREFIX_LVM "tags=too-long",
+					   sizeof(lv->tags));
+				return 0;
+			}
+			if (off)
+				lv->tags[off++] = ',';
+			memcpy(lv->tags + off, p, n);
+			off += n;
+			lv->tags[off] = '\0';
+		}
+		if (!end)
+			break;
+	}
 	return 0;
 }
 
@@ -189,14 +229,14 @@ static int parse_lv(struct json_object *o, struct wc_lv *lv)
 	    copy_field(o, "segtype", lv->segtype, sizeof(lv->segtype)) ||
 	    copy_field(o, "lv_layout", lv->layout, sizeof(lv->layout)) ||
 	    copy_field(o, "lv_dm_path", lv->dm_path, sizeof(lv->dm_path)) ||
-	    copy_field(o, "lv_tags", lv->tags, sizeof(lv->tags)))
-		return -EINVAL;
+	    copy_tags(o, lv))
+		return WC_ELVM;
 	s = jstr(o, "lv_size");
 	if (!s || wc_parse_u64(s, 0, UINT64_MAX, &lv->size))
-		return -EINVAL;
+		return WC_ELVM;
 	s = jstr(o, "seg_count");
 	if (!s || wc_parse_u64(s, 0, 1u << 20, &v))
-		return -EINVAL;
+		return WC_ELVM;
 	lv->seg_count = v;
 	s = jstr(o, "lv_active_locally");
 	lv->active = s && !strcmp(s, "1");
@@ -211,13 +251,13 @@ int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n)
 {
 	struct json_object *root, *rep, *r0, *arr;
 	size_t i, cnt;
-	int ret = -EINVAL;
+	int ret = WC_ELVM;
 
 	*lvs = NULL;
 	*n = 0;
 	root = json_tokener_parse(json);
 	if (!root)
-		return -EINVAL;
+		return WC_ELVM;
 	if (!json_object_object_get_ex(root, "report", &rep) ||
 	    !json_object_is_type(rep, json_type_array))
 		goto out;
@@ -234,7 +274,7 @@ int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n)
 		goto out;
 	*lvs = calloc(cnt ? cnt : 1, sizeof(**lvs));
 	if (!*lvs) {
-		ret = -ENOMEM;
+		ret = WC_EFAIL;
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
@@ -276,6 +316,107 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
 	}
 	if (!cap || wc_lvm_parse_report(cap, lvs, n)) {
 		wc_strlcpy(last_error, "cannot parse the JSON report of lvs", sizeof(last_error));
+		return WC_ELVM;
+	}
+	return 0;
+}
+
+/* "[name]" or "name" of a sub-LV in a devices field, without "(extent)" */
+static void dev_name(const char *s, size_t len, char *buf, size_t blen)
+{
+	const char *paren = memchr(s, '(', len);
+
+	if (paren)
+		len = paren - s;
+	if (len && *s == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len >= blen)
+		len = blen - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+static int add_pvs(struct json_object *segs, const char *lv, int depth,
+		   char pvs[][WC_PATH_MAX], int max, int *n)
+{
+	size_t i, cnt = json_object_array_length(segs);
+	char name[WC_PATH_MAX];
+	int k;
+
+	if (depth > 8)
+		return WC_ELVM;
+	for (i = 0; i < cnt; i++) {
+		struct json_object *seg = json_object_array_get_idx(segs, i);
+		const char *ln = jstr(seg, "lv_name"), *devs = jstr(seg, "devices"), *p, *end;
+
+		if (!ln || !devs)
+			return WC_ELVM;
+		dev_name(ln, strlen(ln), name, sizeof(name));
+		if (strcmp(name, lv))
+			continue;
+		for (p = devs; *p; p = end + 1) {
+			end = strchr(p, ',');
+			dev_name(p, end ? (size_t)(end - p) : strlen(p), name, sizeof(name));
+			if (name[0] == '/') {
+				for (k = 0; k < *n && strcmp(pvs[k], name); k++)
+					;
+				if (k == *n) {
+					if (*n >= max)
+						return WC_ELVM;
+					wc_strlcpy(pvs[(*n)++], name, WC_PATH_MAX);
+				}
+			} else if (name[0] && add_pvs(segs, name, depth + 1, pvs, max, n)) {
+				return WC_ELVM;
+			}
+			if (!end)
+				break;
+		}
+	}
+	return 0;
+}
+
+int wc_lvm_parse_pvs(const char *json, const char *lv, char pvs[][WC_PATH_MAX], int max,
+		     int *n)
+{
+	struct json_object *root, *rep, *r0, *segs;
+	int ret = WC_ELVM;
+
+	*n = 0;
+	root = json_tokener_parse(json);
+	if (!root)
+		return WC_ELVM;
+	if (json_object_object_get_ex(root, "report", &rep) &&
+	    json_object_is_type(rep, json_type_array) && json_object_array_length(rep) > 0) {
+		r0 = json_object_array_get_idx(rep, 0);
+		if ((json_object_object_get_ex(r0, "seg", &segs) ||
+		     json_object_object_get_ex(r0, "lv", &segs)) &&
+		    json_object_is_type(segs, json_type_array))
+			ret = add_pvs(segs, lv, 0, pvs, max, n);
+	}
+	json_object_put(root);
+	return ret;
+}
+
+int wc_lvm_lv_pvs(const char *vg, const char *lv, char pvs[][WC_PATH_MAX], int max, int *n)
+{
+	int r;
+
+	*n = 0;
+	if (!wc_valid_name(vg))
+		return WC_ELVM;
+	cap_len = 0;
+	if (cap)
+		cap[0] = '\0';
+	capturing = CAP_REPORT;
+	r = wc_lvm_run("lvs -a --segments --reportformat json -o lv_name,devices %s", vg);
+	capturing = 0;
+	if (r)
+		return r;
+	if (!cap || wc_lvm_parse_pvs(cap, lv, pvs, max, n)) {
+		wc_strlcpy(last_error, "cannot parse the JSON segment report of lvs",
+			   sizeof(last_error));
 		return WC_ELVM;
 	}
 	return 0;
@@ -339,10 +480,23 @@ static int quoted(const char *out, char *buf, size_t len)
 	const char *p = strchr(out, '"'), *e = p ? strchr(p + 1, '"') : NULL;
 
 	if (!p || !e || (size_t)(e - p) > len)
-		return -1;
+		return WC_ELVM;
 	memcpy(buf, p + 1, e - p - 1);
 	buf[e - p - 1] = '\0';
 	return 0;
+}
+
+int wc_lvm_activation_mode(char *buf, size_t len)
+{
+	char out[256];
+
+	if ((!lvmconfig(out, sizeof(out), "--type current activation/activation_mode") &&
+	     !quoted(out, buf, len)) ||
+	    (!lvmconfig(out, sizeof(out), "--type default activation/activation_mode") &&
+	     !quoted(out, buf, len)))
+		return 0;
+	wc_strlcpy(last_error, "cannot read activation/activation_mode", sizeof(last_error));
+	return WC_ELVM;
 }
 
 int wc_lvm_profile_dir(char *buf, size_t len)

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include "wcachectl.h"
 
-#define WC_TAGS_RAW_MAX	8192
+#define WC_TAGS_RAW_MAX	8192	/* longer tag lists keep only their wcache.* tags */
+#define WC_TAG_PREFIX_LVM	"wcache."	/* = WC_TAG_PREFIX of tags.h */
 
 struct wc_lv {
 	char vg[WC_NAME_MAX + 1];
@@ -46,6 +47,21 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n);
 
 /* JSON report of "lvs" parsed into @lvs (exposed for unit tests) */
 int wc_lvm_parse_report(const char *json, struct wc_lv **lvs, int *n);
+
+/*
+ * The physical volumes LV @lv of @vg lies on, following the sub-LVs of
+ * RAID, mirror and similar LVs: at most @max paths into @pvs, *@n of them.
+ * Returns 0 or WC_ELVM.
+ */
+#define WC_LV_PVS_MAX	32
+int wc_lvm_lv_pvs(const char *vg, const char *lv, char pvs[][WC_PATH_MAX], int max, int *n);
+
+/* the same from the JSON of "lvs -a --segments -o lv_name,devices" (unit tests) */
+int wc_lvm_parse_pvs(const char *json, const char *lv, char pvs[][WC_PATH_MAX], int max,
+		     int *n);
+
+/* LVM's activation/activation_mode: "complete", "degraded" or "partial" */
+int wc_lvm_activation_mode(char *buf, size_t len);
 
 /* LVM's profile directory (config/profile_dir), e.g. /etc/lvm/profile */
 int wc_lvm_profile_dir(char *buf, size_t len);

@@ -3,6 +3,7 @@
  * wcachectl: command line parsing and subcommand dispatch.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ enum {
 	O_UNCACHE,
 	O_INTERVAL,
 	O_WAIT,
+	O_CANCEL,
+	O_PROMETHEUS,
 };
 
 /* which options each subcommand takes */
@@ -45,6 +48,9 @@ enum {
 #define F_TARGET	(1u << 9)
 #define F_PROFILE	(1u << 10)
 #define F_WAIT		(1u << 11)
+#define F_CANCEL	(1u << 12)
+#define F_PROMETHEUS	(1u << 13)
+#define F_JSON_RESULT	(1u << 14)	/* --json: one result object (see json_result) */
 #define F_ALWAYS	(1u << 31)	/* --verbose, --help */
 
 /* what the positional arguments are */
@@ -66,21 +72,22 @@ struct wc_cmd {
 
 static const struct wc_cmd cmds[] = {
 	{ "attach", cmd_attach, F_CACHEVOL | F_BLOCK_SIZE | F_PROFILE | F_SET | F_TARGET |
-	  F_DRY_RUN | F_YES | F_FORCE, LV_REQUIRED, 1,
-	  "attach VG/LV --cachevol LV [--block-size N] [--profile NAME] [--set key=val]... [--target T] [--dry-run] [--yes] [--force]",
+	  F_DRY_RUN | F_YES | F_FORCE | F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
+	  "attach VG/LV --cachevol LV [--block-size N] [--profile NAME] [--set key=val]... [--target T] [--dry-run] [--yes] [--force] [--json]",
 	  "convert VG/LV into a cached LV using the cachevol LV of the same VG" },
 	{ "plan", cmd_plan, F_CACHEVOL | F_BLOCK_SIZE | F_PROFILE | F_SET | F_TARGET | F_JSON |
 	  F_FORCE, LV_REQUIRED, 1,
 	  "plan VG/LV --cachevol LV [--block-size N] [--profile NAME] [--set key=val]... [--target T] [--json] [--force]",
 	  "print the table attach would load, with one line of reasoning per value" },
-	{ "tune", cmd_tune, F_PROFILE | F_SET | F_DRY_RUN, LV_TUNE, 1,
-	  "tune VG/LV [key=val]... [--profile NAME] [--set key=val]... [--dry-run]",
+	{ "tune", cmd_tune, F_PROFILE | F_SET | F_DRY_RUN | F_JSON | F_JSON_RESULT, LV_TUNE, 1,
+	  "tune VG/LV [key=val]... [--profile NAME] [--set key=val]... [--dry-run] [--json]",
 	  "change settings of a cached LV, live, and record them for activation" },
-	{ "split", cmd_split, F_UNCACHE | F_FORCE | F_YES | F_INTERVAL, LV_REQUIRED, 1,
-	  "split VG/LV [--uncache] [--force] [--yes] [--interval SEC]",
-	  "flush the cache, remove it and restore the original LVs" },
-	{ "status", cmd_status, F_JSON, LV_OPTIONAL, 1,
-	  "status [VG/LV] [--json]",
+	{ "split", cmd_split, F_UNCACHE | F_FORCE | F_YES | F_INTERVAL | F_CANCEL | F_JSON |
+	  F_JSON_RESULT, LV_REQUIRED, 1,
+	  "split VG/LV [--uncache] [--force] [--yes] [--interval SEC] [--json] | split VG/LV --cancel",
+	  "flush the cache, remove it and restore the original LVs (--cancel: keep caching)" },
+	{ "status", cmd_status, F_JSON | F_PROMETHEUS, LV_OPTIONAL, 1,
+	  "status [VG/LV] [--json] | status --prometheus",
 	  "show state, usage, dirty data, hit rates, errors and settings" },
 	{ "list", cmd_list, F_JSON, LV_NONE, 1,
 	  "list [--json]",
@@ -88,11 +95,11 @@ static const struct wc_cmd cmds[] = {
 	{ "profile", cmd_profile, F_TARGET | F_JSON, LV_PROFILE, 0,
 	  "profile [NAME] [--target T] [--json]",
 	  "show the settings of an LVM profile, or of every wcache profile" },
-	{ "activate", cmd_activate, F_FORCE | F_WAIT, LV_REQUIRED, 1,
-	  "activate VG/LV [--force] | activate VG [--wait SEC]",
+	{ "activate", cmd_activate, F_FORCE | F_YES | F_WAIT | F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
+	  "activate VG/LV [--force] [--yes] [--json] | activate VG [--wait SEC] [--json]",
 	  "activate origin and cachevol and load the cache mapping (VG: every cached LV of VG, as at boot)" },
-	{ "deactivate", cmd_deactivate, 0, LV_REQUIRED, 1,
-	  "deactivate VG/LV",
+	{ "deactivate", cmd_deactivate, F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
+	  "deactivate VG/LV [--json]",
 	  "remove the cache mapping and deactivate origin and cachevol" },
 };
 
@@ -113,12 +120,14 @@ static const struct wc_opt_help opt_help[] = {
 	{ 's', "set", "key=val", F_SET, "one setting, overrides the profile (repeatable)" },
 	{ 't', "target", "T", F_TARGET, "wcache or writecache (default: wcache if available)" },
 	{ 'n', "dry-run", NULL, F_DRY_RUN, "print what would be done, change nothing" },
-	{ 'y', "yes", NULL, F_YES, "do not ask before wiping the cachevol" },
+	{ 'y', "yes", NULL, F_YES, "do not ask before wiping or formatting a cache" },
 	{ 'f', "force", NULL, F_FORCE, "allow an operation that loses data or needs much RAM" },
 	{ 0, "uncache", NULL, F_UNCACHE, "split: also remove the cachevol LV" },
 	{ 0, "interval", "SEC", F_INTERVAL, "split: progress update interval (default 1)" },
+	{ 0, "cancel", NULL, F_CANCEL, "split: stop a split and keep caching" },
 	{ 0, "wait", "SEC", F_WAIT, "activate VG: wait for missing PVs (default 0)" },
 	{ 'j', "json", NULL, F_JSON, "machine-readable output" },
+	{ 0, "prometheus", NULL, F_PROMETHEUS, "status: node_exporter textfile metrics" },
 	{ 'v', "verbose", NULL, F_ALWAYS, "print every LVM and device-mapper step" },
 	{ 'h', "help", NULL, F_ALWAYS, "this help" },
 };
@@ -213,6 +222,39 @@ static int bad(const struct wc_cmd *c, const char *fmt, ...)
 	return WC_EUSAGE;
 }
 
+/*
+ * --json for a command that changes things: what it prints for people
+ * goes to stderr, and standard output gets one JSON object: the command,
+ * VG and LV, exit code, the error message (null on success) and the
+ * pairing's status afterwards (as "status --json"; null when VG/LV is not
+ * cached, e.g. after a split).
+ */
+static int json_result(const struct wc_cmd *c, struct wc_opts *o)
+{
+	struct json_object *j = json_object_new_object();
+	int saved, r;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		return wc_err(WC_EFAIL, "cannot redirect standard output");
+	r = c->fn(o);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	json_object_object_add(j, "command", json_object_new_string(c->name));
+	json_object_object_add(j, "vg", json_object_new_string(o->vg));
+	json_object_object_add(j, "lv", o->has_lv ? json_object_new_string(o->lv) : NULL);
+	json_object_object_add(j, "exit_code", json_object_new_int(r));
+	json_object_object_add(j, "error", r ? json_object_new_string(wc_last_error()) : NULL);
+	if (o->has_lv)
+		json_object_object_add(j, "status", wc_status_object(o->vg, o->lv));
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return r;
+}
+
 static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -228,6 +270,8 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 		{ "uncache", no_argument, NULL, O_UNCACHE },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "wait", required_argument, NULL, O_WAIT },
+		{ "cancel", no_argument, NULL, O_CANCEL },
+		{ "prometheus", no_argument, NULL, O_PROMETHEUS },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -280,6 +324,12 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 			break;
 		case O_WAIT:
 			need = F_WAIT;
+			break;
+		case O_CANCEL:
+			need = F_CANCEL;
+			break;
+		case O_PROMETHEUS:
+			need = F_PROMETHEUS;
 			break;
 		case O_VERBOSE:
 			wc_verbose++;
@@ -337,6 +387,12 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 		case O_UNCACHE:
 			o.uncache = 1;
 			break;
+		case O_CANCEL:
+			o.cancel = 1;
+			break;
+		case O_PROMETHEUS:
+			o.prometheus = 1;
+			break;
 		case O_INTERVAL:
 			if (wc_parse_u64(optarg, 1, 3600, &v))
 				return bad(c, "invalid interval '%s' (1 to 3600 seconds)", optarg);
@@ -392,13 +448,20 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 	}
 	if ((c->flags & F_CACHEVOL) && !o.cachevol[0])
 		return bad(c, "%s needs --cachevol LV", c->name);
+	if (o.prometheus && (o.json || o.has_lv))
+		return bad(c, "--prometheus reports every cached LV and goes without --json");
+	if (o.cancel && (o.uncache || o.force))
+		return bad(c, "--cancel goes with neither --uncache nor --force");
 	if (o.cachevol[0] && !strcmp(o.cachevol, o.lv))
 		return bad(c, "the cachevol '%s' is the origin itself", o.cachevol);
 	if (c->needs_root && geteuid() != 0)
 		return wc_err(WC_EPERM, "%s needs root privileges (device-mapper and LVM metadata)",
 			      c->name);
 	wc_dm_init();
-	r = c->fn(&o);
+	if (o.json && (c->flags & F_JSON_RESULT))
+		r = json_result(c, &o);
+	else
+		r = c->fn(&o);
 	wc_lvm_exit();
 	return r;
 }

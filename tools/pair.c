@@ -7,12 +7,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pair.h"
@@ -256,6 +258,38 @@ static int devnum(struct wc_pair *p, struct wc_lv *l, char *buf, size_t len)
 	return 0;
 }
 
+static int size_changed(struct wc_pair *p, struct wc_lv *l, uint64_t was, const char *what)
+{
+	char now_s[32], was_s[32];
+
+	wc_human_size(l->size, now_s, sizeof(now_s));
+	wc_human_size(was, was_s, sizeof(was_s));
+	if (l->size > was)
+		return wc_err(WC_EREFUSED, "the %s %s/%s is %s (%llu bytes), but was %s (%llu bytes) when %s/%s was attached: it was extended while the pairing was inactive. %s/%s stays inactive. Nothing was written to the new space, so give the old size back with 'lvreduce -y -L %llub %s/%s' and run 'wcachectl activate %s/%s'. To resize a cached LV: 'wcachectl split', resize, 'wcachectl attach'",
+			      what, p->vg, l->name, now_s, (unsigned long long)l->size, was_s,
+			      (unsigned long long)was, p->vg, p->lv, p->vg, p->lv,
+			      (unsigned long long)was, p->vg, l->name, p->vg, p->lv);
+	return wc_err(WC_EREFUSED, "the %s %s/%s is %s (%llu bytes), but was %s (%llu bytes) when %s/%s was attached: it was reduced while the pairing was inactive, and what was at its end is gone. %s/%s stays inactive. Give the old size back with 'lvextend -y -L %llub %s/%s', run 'wcachectl activate %s/%s', then check the filesystem (fsck); the cache may have held data for the lost part. To resize a cached LV: 'wcachectl split', resize, 'wcachectl attach'",
+		      what, p->vg, l->name, now_s, (unsigned long long)l->size, was_s,
+		      (unsigned long long)was, p->vg, p->lv, p->vg, p->lv,
+		      (unsigned long long)was, p->vg, l->name, p->vg, p->lv);
+}
+
+int wc_pair_size_changed(const struct wc_pair *p)
+{
+	return (p->ot.origin_size && p->origin->size != p->ot.origin_size) ||
+	       (p->cache && p->ot.cache_size && p->cache->size != p->ot.cache_size);
+}
+
+int wc_pair_check_sizes(struct wc_pair *p)
+{
+	if (p->ot.origin_size && p->origin->size != p->ot.origin_size)
+		return size_changed(p, p->origin, p->ot.origin_size, "origin");
+	if (p->cache && p->ot.cache_size && p->cache->size != p->ot.cache_size)
+		return size_changed(p, p->cache, p->ot.cache_size, "cachevol");
+	return 0;
+}
+
 int wc_pair_table(struct wc_pair *p, int cleaner, char *target, size_t tlen,
 		  char *params, size_t plen, uint64_t *sectors)
 {
@@ -317,34 +351,191 @@ static void remove_link(struct wc_pair *p)
 		unlink(path);
 }
 
-int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb)
+int wc_pair_mapped(struct wc_pair *p, int *mapped, struct wc_status *st,
+		   struct wc_table *tb)
 {
 	struct wc_dm_info info;
 	char type[32], params[4096], err[WC_ERR_MAX];
 	int r;
 
+	*mapped = 0;
 	if (wc_dm_info(p->dm_name, &info))
-		return wc_err(-WC_EDM, "cannot query device %s", p->dm_name);
+		return wc_err(WC_EDM, "cannot query device %s", p->dm_name);
 	if (!info.exists)
 		return 0;
 	if (strcmp(info.uuid, p->dm_uuid))
-		return wc_err(-WC_EREFUSED, "device %s exists but is not the cache mapping of %s/%s (uuid '%s')",
+		return wc_err(WC_EREFUSED, "device %s exists but is not the cache mapping of %s/%s (uuid '%s')",
 			      p->dm_name, p->vg, p->lv, info.uuid);
 	if (st) {
 		if (wc_dm_status(p->dm_name, type, sizeof(type), params, sizeof(params)))
-			return wc_err(-WC_EDM, "cannot read the status of %s", p->dm_name);
+			return wc_err(WC_EDM, "cannot read the status of %s", p->dm_name);
 		r = wc_status_parse(wc_target_parse(type), params, st, err, sizeof(err));
 		if (r)
-			return wc_err(-r, "%s: %s", p->dm_name, err);
+			return wc_err(r, "%s: %s", p->dm_name, err);
 	}
 	if (tb) {
 		if (wc_dm_table(p->dm_name, type, sizeof(type), params, sizeof(params)))
-			return wc_err(-WC_EDM, "cannot read the table of %s", p->dm_name);
+			return wc_err(WC_EDM, "cannot read the table of %s", p->dm_name);
 		r = wc_table_parse(params, tb, err, sizeof(err));
 		if (r)
-			return wc_err(-r, "%s: %s", p->dm_name, err);
+			return wc_err(r, "%s: %s", p->dm_name, err);
 	}
+	*mapped = 1;
+	return 0;
+}
+
+enum wc_state wc_pair_state(const struct wc_pair *p)
+{
+	if (p->ot.state == WC_ST_WIPED && p->origin && !strcmp(p->origin->name, p->lv))
+		return WC_ST_ATTACHING;
+	return p->ot.state;
+}
+
+static int has_uuid(const struct wc_lv *lvs, int n, const char *vg, const char *uuid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(lvs[i].vg, vg) && !strcmp(lvs[i].uuid, uuid))
+			return 1;
+	return 0;
+}
+
+static const char *deltags(const char *raw)
+{
+	static char args[1024];
+
+	if (wc_tags_deltag_args(raw, args, sizeof(args)))
+		args[0] = '\0';
+	return args;
+}
+
+int wc_all_origins(struct wc_origin_ref **out, int *n)
+{
+	struct wc_lv *lvs;
+	char err[WC_ERR_MAX];
+	int nlvs, i, r;
+
+	*out = NULL;
+	*n = 0;
+	r = wc_lvm_lvs(NULL, &lvs, &nlvs);
+	if (r)
+		return wc_err(r, "cannot list LVs: %s", wc_lvm_error());
+	*out = calloc(nlvs ? nlvs : 1, sizeof(**out));
+	if (!*out) {
+		free(lvs);
+		return wc_err(WC_EFAIL, "out of memory");
+	}
+	for (i = 0; i < nlvs; i++) {
+		struct wc_tags t;
+
+		if (!strstr(lvs[i].tags, WC_TAG_PREFIX))
+			continue;
+		if (wc_tags_parse(lvs[i].tags, &t, err, sizeof(err))) {
+			/* a cachevol's tags are reported with its origin */
+			if (strstr(lvs[i].tags, WC_TAG_PREFIX "cachevol_of="))
+				continue;
+			wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
+			wc_strlcpy((*out)[*n].lv, lvs[i].name, sizeof((*out)[*n].lv));
+			snprintf((*out)[*n].error, sizeof((*out)[*n].error), "%s/%s: %.400s",
+				 lvs[i].vg, lvs[i].name, err);
+			(*n)++;
+			continue;
+		}
+		if (t.role == WC_ROLE_CACHEVOL && !has_uuid(lvs, nlvs, lvs[i].vg, t.origin_uuid)) {
+			/* LVM removed the origin (lvremove while inactive) */
+			wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
+			wc_strlcpy((*out)[*n].lv, lvs[i].name, sizeof((*out)[*n].lv));
+			/* a message cut short is still a message */
+			if (snprintf((*out)[*n].error, sizeof((*out)[*n].error),
+				 "%s/%s is the cachevol of an origin (LV uuid %s) that is no longer in the VG: it was removed with LVM while the pairing was inactive, and the data only the cache held has nowhere to go. To use %s/%s again: 'lvchange -kn%s %s/%s'",
+				 lvs[i].vg, lvs[i].name, t.origin_uuid, lvs[i].vg, lvs[i].name,
+				 deltags(lvs[i].tags), lvs[i].vg, lvs[i].name) < 0)
+				(*out)[*n].error[0] = '?';
+			(*n)++;
+			continue;
+		}
+		if (t.role != WC_ROLE_ORIGIN)
+			continue;
+		wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
+		wc_strlcpy((*out)[*n].lv, t.name, sizeof((*out)[*n].lv));
+		(*n)++;
+	}
+	free(lvs);
+	return 0;
+}
+
+struct json_object *wc_error_json(const char *vg, const char *lv, int code, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "vg", json_object_new_string(vg));
+	json_object_object_add(o, "lv", json_object_new_string(lv));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "exit_code", json_object_new_int(code));
+	return o;
+}
+
+int wc_pair_loaded_as(struct wc_pair *p, char *name, size_t len)
+{
+	int found;
+
+	if (wc_dm_name_of_uuid(p->dm_uuid, name, len, &found) || !found ||
+	    !strcmp(name, p->dm_name))
+		return 0;
 	return 1;
+}
+
+/*
+ * The mapping exists under another name: the VG was renamed (vgrename
+ * renames the devices of the LVs LVM knows, not ours) while it was
+ * loaded. Give it the name of the VG now.
+ */
+static int rename_mapping(struct wc_pair *p, int *mapped)
+{
+	char old[WC_DM_NAME_MAX], path[WC_PATH_MAX], target[WC_PATH_MAX], cur[WC_PATH_MAX];
+	ssize_t n;
+
+	*mapped = 0;
+	if (!wc_pair_loaded_as(p, old, sizeof(old)))
+		return 0;
+	wc_info("the cache mapping of %s/%s is loaded as %s (the VG was renamed?); renaming it to %s",
+		p->vg, p->lv, old, p->dm_name);
+	if (wc_dm_rename(old, p->dm_name))
+		return wc_err(WC_EDM, "cannot rename %s to %s", old, p->dm_name);
+	/* a /dev/OLDVG/LV link to the old name goes */
+	snprintf(target, sizeof(target), "../mapper/%s", old);
+	{
+		char ovg[WC_DM_NAME_MAX];
+		const char *d = old;
+		size_t o = 0;
+
+		/* the VG part of "VG-LV" with '-' doubled */
+		while (*d && o + 1 < sizeof(ovg)) {
+			if (d[0] == '-' && d[1] == '-') {
+				ovg[o++] = '-';
+				d += 2;
+				continue;
+			}
+			if (d[0] == '-')
+				break;
+			ovg[o++] = *d++;
+		}
+		ovg[o] = '\0';
+		snprintf(path, sizeof(path), "/dev/%s/%s", ovg, p->lv);
+		n = readlink(path, cur, sizeof(cur) - 1);
+		if (n > 0) {
+			cur[n] = '\0';
+			if (!strcmp(cur, target)) {
+				unlink(path);
+				snprintf(path, sizeof(path), "/dev/%s", ovg);
+				rmdir(path);	/* only if empty */
+			}
+		}
+	}
+	make_link(p);
+	*mapped = 1;
+	return 0;
 }
 
 int wc_pair_map(struct wc_pair *p, int cleaner)
@@ -352,15 +543,18 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 	char target[32], params[4096];
 	uint64_t sectors;
 	uint32_t ver[3];
-	int r, was_active[2], hidden[2];
+	int r, mapped, was_active[2], hidden[2];
 
-	r = wc_pair_mapped(p, NULL, NULL);
-	if (r < 0)
-		return -r;
-	if (r == 1) {
+	r = wc_pair_mapped(p, &mapped, NULL, NULL);
+	if (r)
+		return r;
+	if (mapped) {
 		make_link(p);
 		return 0;
 	}
+	r = rename_mapping(p, &mapped);
+	if (r || mapped)
+		return r;
 	if (strcmp(p->origin->name, p->wco_name))
 		return wc_err(WC_EFAIL, "origin %s/%s has not been renamed to %s",
 			      p->vg, p->origin->name, p->wco_name);
@@ -369,6 +563,9 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 			      wc_target_name(p->ot.target), wc_target_name(p->ot.target));
 	if (!p->cache)
 		return wc_err(WC_EREFUSED, "the cachevol of %s/%s is missing", p->vg, p->lv);
+	r = wc_pair_check_sizes(p);
+	if (r)
+		return r;
 	was_active[0] = p->origin->active;
 	was_active[1] = p->cache->active;
 	hidden[0] = wc_pair_hide(p, p->origin, 1);
@@ -395,12 +592,12 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 int wc_pair_unmap(struct wc_pair *p)
 {
 	struct wc_dm_info info;
-	int r;
+	int r, mapped;
 
-	r = wc_pair_mapped(p, NULL, NULL);
-	if (r < 0)
-		return -r;
-	if (r == 0) {
+	r = wc_pair_mapped(p, &mapped, NULL, NULL);
+	if (r)
+		return r;
+	if (!mapped) {
 		remove_link(p);
 		return 0;
 	}
@@ -413,6 +610,94 @@ int wc_pair_unmap(struct wc_pair *p)
 		return wc_err(WC_EDM, "cannot remove the mapping %s", p->dm_name);
 	remove_link(p);
 	return 0;
+}
+
+/*
+ * The kernel says why a table was refused only in its log: the last
+ * "device-mapper: table: ...: <target>: reason" line of the last minute.
+ */
+int wc_kernel_reason(const char *target, char *buf, size_t len)
+{
+	char rec[1024], needle[48];
+	struct timespec now;
+	unsigned long long ts, min_ts = 0;
+	int fd, found = 0;
+	ssize_t n;
+
+	snprintf(needle, sizeof(needle), ": %s: ", target);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > 60)
+		min_ts = (unsigned long long)(now.tv_sec - 60) * 1000000ULL;
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	lseek(fd, 0, SEEK_DATA);
+	for (;;) {
+		char *msg, *nl, *p;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg || sscanf(rec, "%*u,%*u,%llu", &ts) != 1 || ts < min_ts)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strstr(msg, "device-mapper: table:"))
+			continue;
+		p = strstr(msg, needle);
+		if (!p)
+			continue;
+		wc_strlcpy(buf, p + strlen(needle), len);
+		found = 1;
+	}
+	close(fd);
+	return found;
+}
+
+/* what the kernel says when the cache's own metadata is not acceptable */
+static const char *const metadata_words[] = {
+	"superblock", "metadata", "checksum", "corrupt", "origin_uuid mismatch",
+	"format version", "features",
+};
+
+/* a different size is LVM's doing (lvextend/lvreduce), not bad metadata */
+static const char *const size_words[] = {
+	"different size", "smaller than when it was formatted", "device size",
+};
+
+static int has_word(const char *s, const char *const *words, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasestr(s, words[i]))
+			return 1;
+	return 0;
+}
+
+int wc_pair_refusal(struct wc_pair *p, char *reason, size_t len)
+{
+	int e = wc_dm_errno();
+
+	if (!wc_kernel_reason(wc_target_name(p->ot.target), reason, len))
+		snprintf(reason, len, "%s; see the kernel log",
+			 e ? strerror(e) : "no reason given");
+	/* the kernel's log line ends in the errno too: "... (-EINVAL)" */
+	if (!e && strstr(reason, "(-EINVAL)"))
+		e = EINVAL;
+	if (e != EINVAL)
+		return WC_REFUSAL_OTHER;
+	if (has_word(reason, size_words, sizeof(size_words) / sizeof(size_words[0])))
+		return WC_REFUSAL_SIZE;
+	if (has_word(reason, metadata_words, sizeof(metadata_words) / sizeof(metadata_words[0])))
+		return WC_REFUSAL_METADATA;
+	return WC_REFUSAL_OTHER;
 }
 
 int wc_lock(void)

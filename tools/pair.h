@@ -55,18 +55,78 @@ int wc_pair_hide(struct wc_pair *p, struct wc_lv *l, int hide);
 /* activate origin and cachevol (ignoring activation skip) */
 int wc_pair_activate_lvs(struct wc_pair *p);
 
+/*
+ * Compare the sizes of origin and cachevol with those recorded at attach
+ * (LVM may resize either while the pairing is inactive). 0, or
+ * WC_EREFUSED with the message and the exact recovery steps.
+ */
+int wc_pair_check_sizes(struct wc_pair *p);
+/* the same question without a message: 1 if a size changed */
+int wc_pair_size_changed(const struct wc_pair *p);
+
 /* the table (target, params) for the pairing's recorded settings */
 int wc_pair_table(struct wc_pair *p, int cleaner, char *target, size_t tlen,
 		  char *params, size_t plen, uint64_t *sectors);
 
-/* load the mapping if missing (activating the LVs); 0 or error code */
+/*
+ * 1 (and its name in @name) if the mapping exists under a name other than
+ * p->dm_name (the VG was renamed while it was loaded)
+ */
+int wc_pair_loaded_as(struct wc_pair *p, char *name, size_t len);
+
+/* load the mapping if missing (activating the LVs), or rename it; 0 or error code */
 int wc_pair_map(struct wc_pair *p, int cleaner);
 
 /* remove the mapping if present; refuses when it is open */
 int wc_pair_unmap(struct wc_pair *p);
 
-/* mapping state: 1 mapped (status filled if @st), 0 not mapped, <0 error */
-int wc_pair_mapped(struct wc_pair *p, struct wc_status *st, struct wc_table *tb);
+/*
+ * Is the cache mapping loaded? *@mapped is 1 (and @st, @tb filled when
+ * given) or 0. Returns 0 or a WC_E* code.
+ */
+int wc_pair_mapped(struct wc_pair *p, int *mapped, struct wc_status *st,
+		   struct wc_table *tb);
+
+/*
+ * The recorded state, except that "wiped" before the origin was renamed
+ * means the attach stopped early: nothing was cached yet (attaching).
+ */
+enum wc_state wc_pair_state(const struct wc_pair *p);
+
+/* VG and user-visible LV name of every pairing of every VG */
+struct wc_origin_ref {
+	char vg[WC_NAME_MAX + 1];
+	char lv[WC_NAME_MAX + 1];
+	char error[2 * WC_ERR_MAX];	/* malformed tags: why (lv is the LV's name) */
+};
+
+/* malloc'ed *@out (free() it); LVs with malformed tags come with an error */
+int wc_all_origins(struct wc_origin_ref **out, int *n);
+
+/* one pairing that could not be looked at, for a per-pairing report */
+struct json_object;
+struct json_object *wc_error_json(const char *vg, const char *lv, int code, const char *msg);
+
+/*
+ * The kernel's reason for the last refused table of @target: the last
+ * "device-mapper: table: ...: <target>: reason" line of the last minute
+ * of its log. 1 if found.
+ */
+int wc_kernel_reason(const char *target, char *buf, size_t len);
+
+/*
+ * Why did wc_pair_map() fail with WC_EDM? @reason gets the kernel's words
+ * (or the errno's). Only WC_REFUSAL_METADATA (EINVAL, and the target
+ * named its superblock or metadata) allows formatting the cache again:
+ * EBUSY, ENOMEM, a missing device or an LV of another size are not the
+ * cache's fault.
+ */
+enum {
+	WC_REFUSAL_OTHER = 0,
+	WC_REFUSAL_METADATA,
+	WC_REFUSAL_SIZE,
+};
+int wc_pair_refusal(struct wc_pair *p, char *reason, size_t len);
 
 /* serialize wcachectl instances that change things */
 int wc_lock(void);

@@ -70,7 +70,8 @@ int wc_settings_set_value(struct wc_settings *s, int k, const char *val,
 		r = wc_parse_size(val, &v);
 	else
 		r = wc_parse_u64(val, 0, UINT64_MAX, &v);
-	if (r == -EINVAL && *val != '-') {
+	/* digits that overflow are out of range; anything else is not a number */
+	if (r && *val != '-' && strspn(val, "0123456789") != strlen(val)) {
 		snprintf(err, errlen, "setting %s: '%.32s' is not a number (valid: %llu..%llu %s)",
 			 ki->name, val, (unsigned long long)ki->min,
 			 (unsigned long long)ki->max, ki->unit);

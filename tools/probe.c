@@ -27,11 +27,11 @@ static int sysfs_u64(uint32_t major, uint32_t minor, const char *attr, uint64_t 
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/%s", major, minor, attr);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return WC_EIO;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return -EIO;
+		return WC_EIO;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return wc_parse_u64(buf, 0, UINT64_MAX, v);
@@ -150,7 +150,7 @@ int wc_random_hex32(char out[33])
 	int i;
 
 	if (getrandom(r, sizeof(r), 0) != sizeof(r))
-		return -EIO;
+		return WC_EIO;
 	for (i = 0; i < 16; i++)
 		sprintf(out + 2 * i, "%02x", r[i]);
 	out[32] = '\0';

@@ -83,11 +83,10 @@ int wc_profile_load(const char *name, enum wc_target t, struct wc_profile *pr)
 	memset(&w, 0, sizeof(w));
 	w.pr = pr;
 	w.t = t;
+	err[0] = '\0';
 	r = wc_dm_config_walk(text, "cache_settings", on_key, &w, err, sizeof(err));
-	if (r > 0)
-		return wc_err(r, "profile %s: %s", name, w.err);
-	if (r < 0)
-		return wc_err(WC_ELVM, "profile %s: %s", name, err);
+	if (r)
+		return wc_err(r, "profile %s: %s", name, err[0] ? err : w.err);
 	if (!pr->sections)
 		return wc_err(WC_EUSAGE, "profile %s has no allocation/cache_settings/%s or /%s section",
 			      name, WC_SECTION_WRITECACHE, WC_SECTION_WCACHE);

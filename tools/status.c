@@ -78,19 +78,19 @@ static int split_numbers(const char *line, uint64_t *v, int *n, int allow_neg_fi
 		const char *t = tok;
 
 		if (l == 0 || l >= sizeof(tok) || i >= MAX_FIELDS)
-			return -EINVAL;
+			return WC_EDM;
 		memcpy(tok, p, l);
 		tok[l] = '\0';
 		if (i == 0 && allow_neg_first && tok[0] == '-') {
 			uint64_t e;
 
 			if (wc_parse_u64(tok + 1, 1, 4095, &e))
-				return -EINVAL;
+				return WC_EDM;
 			*first = -(int64_t)e;
 			v[i++] = 0;
 		} else {
 			if (wc_parse_u64(t, 0, UINT64_MAX, &v[i]))
-				return -EINVAL;
+				return WC_EDM;
 			if (i == 0)
 				*first = (int64_t)(v[0] > 4095 ? 4095 : v[0]);
 			i++;

@@ -6,6 +6,7 @@
  * and nothing is copied without a length check.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +77,8 @@ enum {
 	S_MODE = 1u << 7,
 	S_BS = 1u << 8,
 	S_OF = 1u << 9,
+	S_OSIZE = 1u << 10,
+	S_CSIZE = 1u << 11,
 };
 
 #define ORIGIN_REQUIRED	(S_V | S_SKIP | S_NAME | S_CACHEVOL | S_UUID | S_STATE | \
@@ -147,6 +150,10 @@ static int parse_one(const char *tag, struct wc_tags *t, unsigned int *seen,
 		bit = S_BS;
 	else if (!strcmp(k, "cachevol_of"))
 		bit = S_OF;
+	else if (!strcmp(k, "osize"))
+		bit = S_OSIZE;
+	else if (!strcmp(k, "csize"))
+		bit = S_CSIZE;
 	else {
 		snprintf(err, errlen, "unknown tag '%.64s'", tag);
 		return WC_ETAGS;
@@ -213,6 +220,15 @@ static int parse_one(const char *tag, struct wc_tags *t, unsigned int *seen,
 			goto bad;
 		t->block_size = v;
 		break;
+	case S_OSIZE:
+	case S_CSIZE:
+		if (wc_parse_u64(val, 512, UINT64_MAX, &v) || (v & 511))
+			goto bad;
+		if (bit == S_OSIZE)
+			t->origin_size = v;
+		else
+			t->cache_size = v;
+		break;
 	}
 	return 0;
 bad:
@@ -263,7 +279,7 @@ int wc_tags_parse(const char *raw, struct wc_tags *t, char *err, size_t errlen)
 	if (!seen && !t->set.mask)
 		return 0;
 
-	if ((seen & S_OF) && (seen & (S_NAME | S_CACHEVOL | S_STATE))) {
+	if ((seen & S_OF) && (seen & (S_NAME | S_CACHEVOL | S_STATE | S_OSIZE | S_CSIZE))) {
 		snprintf(err, errlen, "tags claim both origin and cachevol roles");
 		return WC_ETAGS;
 	}
@@ -343,11 +359,45 @@ int wc_tags_format(const struct wc_tags *t, char out[][WC_TAG_MAX], int max)
 	ADD(WC_TAG_PREFIX "mode=%c", t->mode);
 	ADD(WC_TAG_PREFIX "bs=%u", t->block_size);
 	ADD(WC_TAG_PREFIX "skip=%d", t->skip ? 1 : 0);
+	if (t->origin_size)
+		ADD(WC_TAG_PREFIX "osize=%llu", (unsigned long long)t->origin_size);
+	if (t->cache_size)
+		ADD(WC_TAG_PREFIX "csize=%llu", (unsigned long long)t->cache_size);
 	for (k = 0; k < WC_NKEYS; k++)
 		if (t->set.mask & (1u << k))
 			ADD(WC_TAG_PREFIX "set.%s=%llu", wc_keys[k].name,
 			    (unsigned long long)t->set.val[k]);
 	return n;
+}
+
+int wc_tags_args(const char *opt, char tags[][WC_TAG_MAX], int n, char *buf, size_t len)
+{
+	size_t start = strlen(buf), off = start;
+	int i, w;
+
+	for (i = 0; i < n; i++) {
+		w = snprintf(buf + off, len - off, " %s %s", opt, tags[i]);
+		if (w < 0 || (size_t)w >= len - off) {
+			buf[start] = '\0';
+			return WC_EFAIL;
+		}
+		off += w;
+	}
+	return 0;
+}
+
+int wc_tag_arg(const char *opt, char *buf, size_t len, const char *fmt, ...)
+{
+	char tag[1][WC_TAG_MAX];
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(tag[0], sizeof(tag[0]), fmt, ap);
+	va_end(ap);
+	if (w < 0 || w >= WC_TAG_MAX)
+		return WC_EFAIL;
+	return wc_tags_args(opt, tag, 1, buf, len);
 }
 
 int wc_tags_deltag_args(const char *raw, char *buf, size_t len)
@@ -364,7 +414,7 @@ int wc_tags_deltag_args(const char *raw, char *buf, size_t len)
 		if (n > strlen(WC_TAG_PREFIX) && n <= WC_TAG_MAX &&
 		    !strncmp(p, WC_TAG_PREFIX, strlen(WC_TAG_PREFIX))) {
 			if (off + n + 10 >= len)
-				return -1;
+				return WC_EFAIL;
 			memcpy(buf + off, " --deltag ", 10);
 			off += 10;
 			memcpy(buf + off, p, n);

@@ -7,6 +7,8 @@
  *              wcache.uuid=<32 hex> wcache.state=<state> wcache.target=<T>
  *              wcache.mode=s wcache.bs=<N> wcache.skip=<0|1>
  *              wcache.set.<key>=<N>...
+ *              wcache.osize=<bytes> wcache.csize=<bytes> (sizes of origin and
+ *              cachevol at attach; absent on pairings made before them)
  * Cachevol LV: wcache.v=1 wcache.cachevol_of=<origin LV uuid> wcache.skip=<0|1>
  */
 #ifndef WC_TAGS_H
@@ -50,6 +52,7 @@ struct wc_tags {
 	char mode;
 	uint32_t block_size;
 	struct wc_settings set;
+	uint64_t origin_size, cache_size;	/* bytes at attach; 0: not recorded */
 	/* cachevol */
 	char origin_uuid[WC_UUID_LEN + 1];
 };
@@ -75,7 +78,18 @@ int wc_tags_format(const struct wc_tags *t, char out[][WC_TAG_MAX], int max);
 /* "wcache.state=<s>" */
 void wc_tag_state(enum wc_state s, char *buf, size_t len);
 
-/* every tag of @raw starting with wcache. as " --deltag T" arguments */
+/* every tag of @raw starting with wcache. as " --deltag T" arguments; WC_EFAIL if too long */
 int wc_tags_deltag_args(const char *raw, char *buf, size_t len);
+
+/*
+ * Append " @opt T" (opt: "--addtag" or "--deltag") for each of the @n
+ * tags to @buf, which holds a string already. Returns 0, or WC_EFAIL
+ * (nothing appended) when it does not fit.
+ */
+int wc_tags_args(const char *opt, char tags[][WC_TAG_MAX], int n, char *buf, size_t len);
+
+/* the same for one tag made from a format */
+int wc_tag_arg(const char *opt, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif /* WC_TAGS_H */

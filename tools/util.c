@@ -86,6 +86,26 @@ void wc_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int wc_confirm(int yes, const char *fmt, ...)
+{
+	char what[WC_ERR_MAX], line[16];
+	va_list ap;
+
+	if (yes)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!isatty(STDIN_FILENO))
+		return wc_err(WC_EABORT, "refusing to %s without confirmation: standard input is not a terminal (use --yes)",
+			      what);
+	fprintf(stderr, "wcachectl: about to %s. Continue? [y/N] ", what);
+	if (!fgets(line, sizeof(line), stdin) ||
+	    (strcmp(line, "y\n") && strcmp(line, "yes\n") && strcmp(line, "Y\n")))
+		return wc_err(WC_EABORT, "declined; nothing changed");
+	return 0;
+}
+
 const char *wc_target_name(enum wc_target t)
 {
 	switch (t) {
@@ -122,7 +142,7 @@ size_t wc_strlcpy(char *dst, const char *src, size_t size)
 
 /*
  * Strict unsigned decimal: digits only, no sign, no spaces, no leading
- * zeros except "0" itself, within [min, max]. Returns 0 or -EINVAL/-ERANGE.
+ * zeros except "0" itself, within [min, max]. Returns 0 or WC_EUSAGE.
  */
 int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -130,21 +150,21 @@ int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	const char *p;
 
 	if (!s || !*s || strlen(s) > 20)
-		return -EINVAL;
+		return WC_EUSAGE;
 	if (s[0] == '0' && s[1])
-		return -EINVAL;
+		return WC_EUSAGE;
 	for (p = s; *p; p++) {
 		unsigned int d;
 
 		if (*p < '0' || *p > '9')
-			return -EINVAL;
+			return WC_EUSAGE;
 		d = *p - '0';
 		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
+			return WC_EUSAGE;
 		v = v * 10 + d;
 	}
 	if (v < min || v > max)
-		return -ERANGE;
+		return WC_EUSAGE;
 	*out = v;
 	return 0;
 }
@@ -163,10 +183,10 @@ int wc_parse_size(const char *s, uint64_t *bytes)
 	int r;
 
 	if (!s)
-		return -EINVAL;
+		return WC_EUSAGE;
 	while (s[n] >= '0' && s[n] <= '9') {
 		if (n + 1 >= sizeof(num))
-			return -ERANGE;
+			return WC_EUSAGE;
 		num[n] = s[n];
 		n++;
 	}
@@ -187,20 +207,20 @@ int wc_parse_size(const char *s, uint64_t *bytes)
 			shift = 40;
 			break;
 		default:
-			return -EINVAL;
+			return WC_EUSAGE;
 		}
 		suf++;
 		if (!strcmp(suf, "iB") || !strcmp(suf, "ib") || !strcmp(suf, "B") ||
 		    !strcmp(suf, "b"))
 			suf = "";
 		if (*suf)
-			return -EINVAL;
+			return WC_EUSAGE;
 	}
 	r = wc_parse_u64(num, 0, UINT64_MAX, &v);
 	if (r)
 		return r;
 	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
+		return WC_EUSAGE;
 	*bytes = v << shift;
 	return 0;
 }
@@ -246,7 +266,7 @@ int wc_valid_name(const char *s)
 
 /*
  * "VG/LV" (optionally "/dev/VG/LV") into its parts. Buffers must hold
- * WC_NAME_MAX + 1 bytes. Returns 0 or -EINVAL.
+ * WC_NAME_MAX + 1 bytes. Returns 0 or WC_EUSAGE.
  */
 int wc_split_vglv(const char *arg, char *vg, char *lv)
 {
@@ -254,21 +274,21 @@ int wc_split_vglv(const char *arg, char *vg, char *lv)
 	size_t n;
 
 	if (!arg)
-		return -EINVAL;
+		return WC_EUSAGE;
 	if (!strncmp(arg, "/dev/", 5))
 		arg += 5;
 	slash = strchr(arg, '/');
 	if (!slash || strchr(slash + 1, '/'))
-		return -EINVAL;
+		return WC_EUSAGE;
 	n = slash - arg;
 	if (n == 0 || n > WC_NAME_MAX)
-		return -EINVAL;
+		return WC_EUSAGE;
 	memcpy(vg, arg, n);
 	vg[n] = '\0';
 	if (strlen(slash + 1) > WC_NAME_MAX)
-		return -EINVAL;
+		return WC_EUSAGE;
 	strcpy(lv, slash + 1);
 	if (!wc_valid_name(vg) || !wc_valid_name(lv))
-		return -EINVAL;
+		return WC_EUSAGE;
 	return 0;
 }

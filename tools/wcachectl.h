@@ -14,6 +14,13 @@
 
 /*
  * Exit codes. Documented in man/wcachectl.8; keep both in sync.
+ *
+ * The one error convention of tools/: a function that can fail returns 0
+ * or one of these codes (positive), never an errno or a negated code;
+ * results such as "mapped or not" go through pointer arguments. Only
+ * functions documented to return a count or an index use -1 for "does
+ * not fit" or "not found". wc_err() prints the message and returns the
+ * code, so "return wc_err(WC_E..., ...)" reports and fails in one step.
  */
 enum wc_exit {
 	WC_OK = 0,		/* success */
@@ -62,6 +69,12 @@ void wc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * metadata or device-mapper state (tests/vm/wcachectl-crash.bats).
  */
 void wc_step_done(const char *what);
+
+/*
+ * Ask "<what>. Continue? [y/N]" on the terminal: 0 when confirmed or
+ * @yes, WC_EABORT (with the message) when declined or stdin is no terminal.
+ */
+int wc_confirm(int yes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* util.c: pure helpers */
 int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

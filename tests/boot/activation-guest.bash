@@ -74,6 +74,8 @@ setup)
 	TARGET=$3
 	modprobe dm-wcache 2>/dev/null
 	install_rules
+	# vdb plays the SSD: virtio disks say rotational, and attach refuses a rotational cache
+	echo 0 >/sys/block/vdb/queue/rotational
 	pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb >/dev/null
 	lvcreate -q -y -W y -n slow -L 400M $VG /dev/vda >/dev/null &&
 		lvcreate -q -y -W y -n fast -L 96M $VG /dev/vdb >/dev/null

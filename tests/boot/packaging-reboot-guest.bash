@@ -70,6 +70,8 @@ setup)
 		notok "dpkg -i both packages" "$(tail -n 20 /run/wcache-pkg-install.log | tr '\n' '|')"
 	install_log_checks /run/wcache-pkg-install.log
 	tree_out_of_reach
+	# vdb plays the SSD: virtio disks say rotational, and attach refuses a rotational cache
+	echo 0 >/sys/block/vdb/queue/rotational
 	pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb >/dev/null
 	lvcreate -q -y -W y -n slow -L 400M $VG /dev/vda >/dev/null &&
 		lvcreate -q -y -W y -n fast -L 96M $VG /dev/vdb >/dev/null

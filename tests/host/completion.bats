@@ -55,12 +55,12 @@ comp() {
 
 @test "options are those of the subcommand" {
 	run comp "wcachectl attach vg/slow --"
-	for o in --cachevol --block-size --profile --set --target --dry-run --yes --force; do
+	for o in --cachevol --block-size --profile --set --target --dry-run --yes --force --json; do
 		[[ "$output" == *"$o"* ]] || { echo "missing $o"; return 1; }
 	done
-	[[ "$output" != *--uncache* && "$output" != *--json* ]]
+	[[ "$output" != *--uncache* && "$output" != *--cancel* ]]
 	run comp "wcachectl tune vg/db --"
-	[ "$(echo "$output" | tr '\n' ' ')" = "--dry-run --help --profile --set --verbose " ]
+	[ "$(echo "$output" | tr '\n' ' ')" = "--dry-run --help --json --profile --set --verbose " ]
 	run comp "wcachectl split vg/db --unc"
 	[ "$output" = --uncache ]
 }

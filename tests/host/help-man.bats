@@ -108,3 +108,21 @@ help_commands() {
 		[ -z "$output" ] || { echo "$f: $output"; return 1; }
 	done
 }
+
+# man --warnings at 80 columns (man-db passes -ww and a line length of 78n to
+# groff); groff itself where man-db is not installed
+@test "man pages render without warnings at 80 columns" {
+	local page out
+	for page in "$TOP"/man/*.[1-8]; do
+		if command -v man >/dev/null; then
+			out=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+		else
+			out=$(groff -t -man -Tutf8 -rLL=78n -rLT=78n -ww -z "$page" 2>&1)
+		fi
+		if [ -n "$out" ]; then
+			echo "$page:"
+			echo "$out"
+			return 1
+		fi
+	done
+}

@@ -159,7 +159,41 @@ static void test_roundtrip(void)
 	CHECK(wc_tags_deltag_args("keep,wcache.v=1,other,wcache.skip=0", args, sizeof(args)) == 0);
 	CHECK_STR(args, " --deltag wcache.v=1 --deltag wcache.skip=0");
 	CHECK(wc_tags_deltag_args("keep", args, sizeof(args)) == 0 && args[0] == '\0');
-	CHECK(wc_tags_deltag_args("wcache.v=1", args, 8) == -1);
+	CHECK(wc_tags_deltag_args("wcache.v=1", args, 8) == WC_EFAIL);
+
+	/* tag arguments: appended, or nothing when they do not fit */
+	strcpy(args, "lvchange");
+	CHECK(wc_tags_args("--addtag", out, 2, args, sizeof(args)) == 0);
+	CHECK_STR(args, "lvchange --addtag wcache.v=1 --addtag wcache.cachevol_of=" OUUID);
+	strcpy(args, "x");
+	CHECK(wc_tags_args("--addtag", out, 2, args, 30) == WC_EFAIL);
+	CHECK_STR(args, "x");
+	args[0] = '\0';
+	CHECK(wc_tag_arg("--deltag", args, sizeof(args), "wcache.set.%s=%d", "cleaner", 1) == 0);
+	CHECK_STR(args, " --deltag wcache.set.cleaner=1");
+
+	/* the sizes at attach: recorded, parsed back, refused on a cachevol */
+	CHECK(parse(origin_tags, &t) == 0);
+	CHECK(t.origin_size == 0 && t.cache_size == 0);
+	t.origin_size = 134217728;
+	t.cache_size = 67108864;
+	n = wc_tags_format(&t, out, WC_MAX_OUT_TAGS);
+	CHECK(n == 11 + 3);
+	raw[0] = '\0';
+	for (i = 0; i < n; i++) {
+		strcat(raw, out[i]);
+		if (i + 1 < n)
+			strcat(raw, ",");
+	}
+	CHECK(strstr(raw, "wcache.osize=134217728,wcache.csize=67108864") != NULL);
+	CHECK(parse(raw, &u) == 0);
+	CHECK(u.origin_size == 134217728 && u.cache_size == 67108864);
+	CHECK(parse_mod("wcache.v=1", "wcache.v=1,wcache.osize=1000") == WC_ETAGS);
+	CHECK(parse_mod("wcache.v=1", "wcache.v=1,wcache.osize=x") == WC_ETAGS);
+	CHECK(parse_mod("wcache.v=1", "wcache.v=1,wcache.csize=4096,wcache.csize=4096") == WC_ETAGS);
+	CHECK(parse_mod("wcache.v=1", "wcache.v=1,wcache.csize=4096") == 0);
+	CHECK(parse("wcache.v=1,wcache.cachevol_of=" OUUID ",wcache.skip=0,wcache.osize=4096", &u) ==
+	      WC_ETAGS);
 
 	wc_tag_state(WC_ST_WIPED, raw, sizeof(raw));
 	CHECK_STR(raw, "wcache.state=wiped");

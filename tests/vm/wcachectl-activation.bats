@@ -144,7 +144,13 @@ kname() { basename "$(readlink -f "$1")"; }
 	! dm_exists $VG-slow
 	run "$WC" status $VG/slow
 	[[ "$output" == *"activation  failed: the kernel refused the cache"*"origin_uuid mismatch"* ]]
-	run "$WC" activate --force $VG/slow
+	# formatting asks first; without a terminal only --yes answers
+	run "$WC" activate --force $VG/slow </dev/null
+	echo "$output"
+	[ "$status" -eq 9 ]
+	[[ "$output" == *"use --yes"* ]]
+	! dm_exists $VG-slow
+	run "$WC" activate --force --yes $VG/slow
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"formatting the cache of $VG/slow again"* ]]

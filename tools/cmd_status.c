@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wcachectl status, list, activate and deactivate.
+ * wcachectl status.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,47 +10,6 @@
 #include "cmd.h"
 #include "pair.h"
 #include "vgscan.h"
-
-/* names of the origins of all pairings in all VGs */
-struct origin_ref {
-	char vg[WC_NAME_MAX + 1];
-	char lv[WC_NAME_MAX + 1];
-};
-
-static int all_origins(struct origin_ref **out, int *n)
-{
-	struct wc_lv *lvs;
-	char err[WC_ERR_MAX];
-	int nlvs, i, r;
-
-	*out = NULL;
-	*n = 0;
-	r = wc_lvm_lvs(NULL, &lvs, &nlvs);
-	if (r)
-		return wc_err(r, "cannot list LVs: %s", wc_lvm_error());
-	*out = calloc(nlvs ? nlvs : 1, sizeof(**out));
-	if (!*out) {
-		free(lvs);
-		return wc_err(WC_EFAIL, "out of memory");
-	}
-	for (i = 0; i < nlvs; i++) {
-		struct wc_tags t;
-
-		if (!strstr(lvs[i].tags, WC_TAG_PREFIX))
-			continue;
-		if (wc_tags_parse(lvs[i].tags, &t, err, sizeof(err))) {
-			wc_warn("%s/%s: %s", lvs[i].vg, lvs[i].name, err);
-			continue;
-		}
-		if (t.role != WC_ROLE_ORIGIN)
-			continue;
-		wc_strlcpy((*out)[*n].vg, lvs[i].vg, sizeof((*out)[*n].vg));
-		wc_strlcpy((*out)[*n].lv, t.name, sizeof((*out)[*n].lv));
-		(*n)++;
-	}
-	free(lvs);
-	return 0;
-}
 
 static double pct(uint64_t a, uint64_t b)
 {
@@ -98,6 +57,11 @@ static struct json_object *status_json(struct wc_pair *p, int mapped, struct wc_
 		char why[WC_ERR_MAX];
 
 		json_object_object_add(o, "cachevol_missing", json_object_new_boolean(!p->cache));
+		json_object_object_add(o, "size_changed",
+				       json_object_new_boolean(wc_pair_size_changed(p)));
+		json_object_object_add(o, "loaded_as",
+				       wc_pair_loaded_as(p, why, sizeof(why)) ?
+				       json_object_new_string(why) : NULL);
 		json_object_object_add(o, "partial",
 				       json_object_new_boolean((p->cache && wc_lv_partial(p->cache)) ||
 							       wc_lv_partial(p->origin)));
@@ -161,6 +125,12 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 			       wc_lv_partial(p->cache) ? "cachevol" : "origin", p->vg,
 			       wc_lv_partial(p->cache) ? p->cache->name : p->origin->name,
 			       p->vg, p->lv);
+		else if (wc_pair_loaded_as(p, why, sizeof(why)))
+			printf("  problem     the mapping is loaded as %s (the VG was renamed while it was active); 'wcachectl activate %s/%s' renames it\n",
+			       why, p->vg, p->lv);
+		else if (wc_pair_size_changed(p))
+			printf("  problem     the origin or the cachevol changed size since the attach (lvextend/lvreduce while inactive); the origin stays inactive. 'wcachectl activate %s/%s' says how to give it back its size\n",
+			       p->vg, p->lv);
 		if (wc_activation_failure(p->vg, p->lv, why, sizeof(why)))
 			printf("  activation  failed: %s\n", why);
 		printf("  settings    block_size=%llu %s (recorded)\n", (unsigned long long)bs, set);
@@ -222,6 +192,16 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 	       !tb->cleaner && p->ot.state == WC_ST_SPLITTING ? " cleaner" : "");
 }
 
+/* a pairing that cannot be shown: one entry (the message went to stderr) */
+static void status_error(struct wc_opts *o, const char *vg, const char *lv, int code,
+			 const char *msg, struct json_object *arr)
+{
+	if (o->json)
+		json_object_array_add(arr, wc_error_json(vg, lv, code, msg));
+	else
+		printf("%s/%s: cannot be shown: %s\n", vg, lv, msg);
+}
+
 static int status_one(struct wc_opts *o, const char *vg, const char *lv,
 		      struct json_object *arr)
 {
@@ -233,37 +213,200 @@ static int status_one(struct wc_opts *o, const char *vg, const char *lv,
 	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
 		goto out;
-	mapped = wc_pair_mapped(&p, &st, &tb);
-	if (mapped < 0) {
-		r = -mapped;
+	r = wc_pair_mapped(&p, &mapped, &st, &tb);
+	if (r)
 		goto out;
-	}
 	if (o->json)
 		json_object_array_add(arr, status_json(&p, mapped, &st, &tb));
 	else
 		status_text(&p, mapped, &st, &tb);
 out:
 	wc_pair_free(&p);
+	if (r)
+		status_error(o, vg, lv, r, wc_last_error(), arr);
+	return r;
+}
+
+struct json_object *wc_status_object(const char *vg, const char *lv)
+{
+	struct json_object *j = NULL;
+	struct wc_status st;
+	struct wc_table tb;
+	struct wc_pair p;
+	int mapped;
+
+	if (!wc_pair_load(vg, lv, &p) && p.ot.role == WC_ROLE_ORIGIN &&
+	    !wc_pair_mapped(&p, &mapped, &st, &tb))
+		j = status_json(&p, mapped, &st, &tb);
+	wc_pair_free(&p);
+	return j;
+}
+
+/*
+ * status --prometheus: the node_exporter textfile collector's format.
+ * Every metric is printed once with its HELP and TYPE, then one sample
+ * per pairing; a pairing that cannot be read has wcache_scrape_error 1.
+ */
+struct prom_pair {
+	char labels[3 * WC_NAME_MAX + 64];
+	int ok, mapped;
+	uint64_t bs;
+	struct wc_status st;
+};
+
+enum prom_value {
+	PV_UP, PV_ERROR, PV_SIZE, PV_FREE, PV_DIRTY, PV_WRITEBACK,
+	PV_READ_HITS, PV_READ_MISSES, PV_WRITE_HITS, PV_WRITE_MISSES, PV_WRITTEN_BACK,
+};
+
+static const struct {
+	const char *name, *type, *help;
+	int need_map;
+	uint32_t need;		/* counters the value needs (wc_status.have) */
+} prom_metrics[] = {
+	[PV_UP] = { "wcache_up", "gauge", "1 when the cache mapping is loaded", 0, 0 },
+	[PV_ERROR] = { "wcache_error", "gauge", "error the cache reports (negative errno), 0 for none", 1, 0 },
+	[PV_SIZE] = { "wcache_size_bytes", "gauge", "cache data space", 1, 0 },
+	[PV_FREE] = { "wcache_free_bytes", "gauge", "free cache space", 1, 0 },
+	[PV_DIRTY] = { "wcache_dirty_bytes", "gauge", "data in the cache not yet written to the origin", 1, 0 },
+	[PV_WRITEBACK] = { "wcache_writeback_bytes", "gauge", "data being written back now", 1, 0 },
+	[PV_READ_HITS] = { "wcache_read_hits_total", "counter", "block reads served by the cache", 1,
+			   1u << WC_C_READ_HITS },
+	[PV_READ_MISSES] = { "wcache_read_misses_total", "counter", "block reads that went to the origin", 1,
+			     1u << WC_C_READ_HITS },
+	[PV_WRITE_HITS] = { "wcache_write_hits_total", "counter", "block writes to blocks already in the cache", 1,
+			    1u << WC_C_WRITE_HITS },
+	[PV_WRITE_MISSES] = { "wcache_write_misses_total", "counter", "block writes to blocks not in the cache", 1,
+			      1u << WC_C_WRITE_HITS },
+	[PV_WRITTEN_BACK] = { "wcache_written_back_bytes_total", "counter",
+			      "data written back to the origin; rate() of it is the writeback rate", 1,
+			      1u << WC_C_WRITTEN_BACK },
+};
+
+static double prom_value(const struct prom_pair *pp, enum prom_value v)
+{
+	const struct wc_status *st = &pp->st;
+	uint64_t wh = st->c[WC_C_WRITE_HITS] + st->c[WC_C_WRITE_HITS_UNCOMMITTED];
+
+	switch (v) {
+	case PV_UP:
+		return pp->mapped;
+	case PV_ERROR:
+		return (double)st->error;
+	case PV_SIZE:
+		return (double)(st->total_blocks * pp->bs);
+	case PV_FREE:
+		return (double)(st->free_blocks * pp->bs);
+	case PV_DIRTY:
+		return (double)(st->dirty_blocks * pp->bs);
+	case PV_WRITEBACK:
+		return (double)(st->writeback_blocks * pp->bs);
+	case PV_READ_HITS:
+		return (double)st->c[WC_C_READ_HITS];
+	case PV_READ_MISSES:
+		return (double)(st->c[WC_C_READS] > st->c[WC_C_READ_HITS] ?
+				st->c[WC_C_READS] - st->c[WC_C_READ_HITS] : 0);
+	case PV_WRITE_HITS:
+		return (double)wh;
+	case PV_WRITE_MISSES:
+		return (double)(st->c[WC_C_WRITES] > wh ? st->c[WC_C_WRITES] - wh : 0);
+	case PV_WRITTEN_BACK:
+		return (double)(st->c[WC_C_WRITTEN_BACK] * pp->bs);
+	}
+	return 0;
+}
+
+static int status_prometheus(void)
+{
+	struct wc_origin_ref *refs = NULL;
+	struct prom_pair *pp;
+	int n = 0, i, r, r1;
+	size_t m;
+
+	r = wc_all_origins(&refs, &n);
+	pp = calloc(n ? n : 1, sizeof(*pp));
+	if (!pp) {
+		free(refs);
+		return wc_err(WC_EFAIL, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct wc_table tb;
+		struct wc_pair p;
+
+		r1 = WC_ETAGS;
+		snprintf(pp[i].labels, sizeof(pp[i].labels), "vg=\"%s\",lv=\"%s\"", refs[i].vg,
+			 refs[i].lv);
+		if (refs[i].error[0]) {
+			wc_err(WC_ETAGS, "%s", refs[i].error);
+		} else {
+			r1 = wc_pair_load_cached(refs[i].vg, refs[i].lv, &p);
+			if (!r1)
+				r1 = wc_pair_mapped(&p, &pp[i].mapped, &pp[i].st, &tb);
+			if (!r1) {
+				pp[i].ok = 1;
+				pp[i].bs = p.ot.block_size;
+				snprintf(pp[i].labels, sizeof(pp[i].labels),
+					 "vg=\"%s\",lv=\"%s\",target=\"%s\",state=\"%s\"", p.vg,
+					 p.lv, wc_target_name(p.ot.target), wc_state_name(p.ot.state));
+			}
+			wc_pair_free(&p);
+		}
+		if (r1 && !r)
+			r = r1;
+	}
+	printf("# HELP wcache_scrape_error 1 when wcachectl could not read the pairing\n"
+	       "# TYPE wcache_scrape_error gauge\n");
+	for (i = 0; i < n; i++)
+		printf("wcache_scrape_error{vg=\"%s\",lv=\"%s\"} %d\n", refs[i].vg, refs[i].lv,
+		       !pp[i].ok);
+	for (m = 0; m < sizeof(prom_metrics) / sizeof(prom_metrics[0]); m++) {
+		int head = 0;
+
+		for (i = 0; i < n; i++) {
+			if (!pp[i].ok || (prom_metrics[m].need_map && !pp[i].mapped) ||
+			    (pp[i].st.have & prom_metrics[m].need) != prom_metrics[m].need)
+				continue;
+			if (!head++)
+				printf("# HELP %s %s\n# TYPE %s %s\n", prom_metrics[m].name,
+				       prom_metrics[m].help, prom_metrics[m].name,
+				       prom_metrics[m].type);
+			printf("%s{%s} %.17g\n", prom_metrics[m].name, pp[i].labels,
+			       prom_value(&pp[i], m));
+		}
+	}
+	free(pp);
+	free(refs);
 	return r;
 }
 
 int cmd_status(struct wc_opts *o)
 {
 	struct json_object *arr = json_object_new_array();
-	struct origin_ref *refs = NULL;
+	struct wc_origin_ref *refs = NULL;
 	int n = 0, i, r = 0, r1;
 
+	if (o->prometheus) {
+		json_object_put(arr);
+		return status_prometheus();
+	}
 	if (o->has_lv) {
 		r = status_one(o, o->vg, o->lv, arr);
-		if (!r && o->json)
+		if (o->json)
 			printf("%s\n", json_object_to_json_string_ext(json_object_array_get_idx(arr, 0),
 								     JSON_C_TO_STRING_PRETTY));
 		json_object_put(arr);
 		return r;
 	}
-	r = all_origins(&refs, &n);
-	for (i = 0; !r && i < n; i++) {
-		r1 = status_one(o, refs[i].vg, refs[i].lv, arr);
+	/* one pairing that cannot be read does not hide the others */
+	r = wc_all_origins(&refs, &n);
+	for (i = 0; i < n; i++) {
+		if (refs[i].error[0]) {
+			wc_err(WC_ETAGS, "%s", refs[i].error);
+			status_error(o, refs[i].vg, refs[i].lv, WC_ETAGS, refs[i].error, arr);
+			r1 = WC_ETAGS;
+		} else {
+			r1 = status_one(o, refs[i].vg, refs[i].lv, arr);
+		}
 		if (r1 && !r)
 			r = r1;
 	}
@@ -273,89 +416,5 @@ int cmd_status(struct wc_opts *o)
 		printf("no cached LVs\n");
 	json_object_put(arr);
 	free(refs);
-	return r;
-}
-
-int cmd_list(struct wc_opts *o)
-{
-	struct json_object *arr = json_object_new_array();
-	struct origin_ref *refs = NULL;
-	int n = 0, i, r;
-
-	r = all_origins(&refs, &n);
-	if (!r && !o->json)
-		printf("%-32s %-20s %-10s %-10s %s\n", "LV", "CACHEVOL", "TARGET", "STATE",
-		       "ACTIVE");
-	for (i = 0; !r && i < n; i++) {
-		struct wc_pair p;
-		int mapped;
-
-		r = wc_pair_load(refs[i].vg, refs[i].lv, &p);
-		if (r)
-			break;
-		mapped = wc_pair_mapped(&p, NULL, NULL);
-		if (o->json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "vg", json_object_new_string(p.vg));
-			json_object_object_add(j, "lv", json_object_new_string(p.lv));
-			json_object_object_add(j, "cachevol_lv", p.cache ?
-					       json_object_new_string(p.cache->name) : NULL);
-			json_object_object_add(j, "target",
-					       json_object_new_string(wc_target_name(p.ot.target)));
-			json_object_object_add(j, "state",
-					       json_object_new_string(wc_state_name(p.ot.state)));
-			json_object_object_add(j, "active", json_object_new_boolean(mapped == 1));
-			json_object_array_add(arr, j);
-		} else {
-			char full[2 * WC_NAME_MAX + 2];
-
-			snprintf(full, sizeof(full), "%s/%s", p.vg, p.lv);
-			printf("%-32s %-20s %-10s %-10s %s\n", full,
-			       p.cache ? p.cache->name : "(missing)", wc_target_name(p.ot.target),
-			       wc_state_name(p.ot.state), mapped == 1 ? "yes" : "no");
-		}
-		wc_pair_free(&p);
-	}
-	if (!r && o->json)
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY));
-	json_object_put(arr);
-	free(refs);
-	return r;
-}
-
-int cmd_deactivate(struct wc_opts *o)
-{
-	struct wc_pair p;
-	int r;
-
-	r = wc_lock();
-	if (r)
-		return r;
-	r = wc_pair_load_cached(o->vg, o->lv, &p);
-	if (r)
-		goto out;
-	r = wc_pair_unmap(&p);
-	if (r)
-		goto out;
-	if (p.origin->active) {
-		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.origin->name);
-		if (r) {
-			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.origin->name,
-				   wc_lvm_error());
-			goto out;
-		}
-	}
-	if (p.cache && p.cache->active) {
-		r = wc_lvm_run("lvchange -an %s/%s", p.vg, p.cache->name);
-		if (r) {
-			r = wc_err(r, "cannot deactivate %s/%s: %s", p.vg, p.cache->name,
-				   wc_lvm_error());
-			goto out;
-		}
-	}
-	printf("%s/%s is inactive\n", o->vg, o->lv);
-out:
-	wc_pair_free(&p);
 	return r;
 }
