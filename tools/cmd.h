@@ -24,6 +24,8 @@ struct wc_opts {
 	int has_lv;
 	double interval;		/* split progress interval, seconds */
 	unsigned int wait;		/* activate VG: seconds to wait for missing PVs */
+	int argc;			/* commands that parse their own options */
+	char **argv;
 };
 
 int cmd_attach(struct wc_opts *o);
@@ -35,6 +37,10 @@ int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
 int cmd_tune(struct wc_opts *o);
 int cmd_profile(struct wc_opts *o);
+/* offline tools (own option parsing: o->argc, o->argv) */
+int cmd_check(struct wc_opts *o);
+int cmd_dump(struct wc_opts *o);
+int cmd_writeback(struct wc_opts *o);
 
 /* cmd_activate.c: why VG/LV could not be activated (for status) */
 void wc_activation_note(const char *vg, const char *lv, const char *msg);
