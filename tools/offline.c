@@ -505,3 +505,24 @@ int wc_offline_getopt(int argc, char **argv, const struct wc_offopt *opts, const
 	}
 	return 0;
 }
+
+int wc_offline_split_check(struct wc_pair *p)
+{
+	char hint[2 * WC_NAME_MAX + 64];
+	uint64_t dirty;
+	int loadable, r;
+
+	wc_offline_hint(p->vg, p->lv, hint, sizeof(hint));
+	r = wc_offline_pair_dirty(p, &dirty, &loadable);
+	if (r)
+		return r;
+	if (!loadable)
+		return wc_err(WC_ENOTARGET, "the dm-wcache module is missing and the cache of %s/%s fails its check ('wcachectl check %s/%s' says why); '%s --force' writes back what can be read",
+			      p->vg, p->lv, p->vg, p->lv, hint);
+	if (dirty)
+		return wc_err(WC_ENOTARGET, "the dm-wcache module is missing and the cache of %s/%s holds %llu dirty blocks; write them back without the module with '%s', then run split again",
+			      p->vg, p->lv, (unsigned long long)dirty, hint);
+	wc_info("the dm-wcache module is missing; the cache of %s/%s holds no dirty data (checked without the module)",
+		p->vg, p->lv);
+	return 0;
+}

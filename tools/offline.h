@@ -62,6 +62,13 @@ const char *wc_offline_name(const struct wc_offline *w);
  */
 int wc_offline_pair_dirty(struct wc_pair *p, uint64_t *dirty, int *loadable);
 
+/*
+ * split when the module is missing: 0 when the pairing's cache holds no
+ * dirty data (nothing to flush), else WC_ENOTARGET with the message naming
+ * the writeback --offline command.
+ */
+int wc_offline_split_check(struct wc_pair *p);
+
 /* the command that writes a pairing's dirty data back without the module */
 void wc_offline_hint(const char *vg, const char *lv, char *buf, size_t len);
 
