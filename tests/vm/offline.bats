@@ -71,7 +71,7 @@ diff_one() {	# diff_one ORIGIN_IMG CACHE_IMG WHAT
 	lo=$(losetup -f --show $W/ok.img)
 	lc=$(losetup -f --show $W/ck.img)
 	osect=$(($(wc_sectors "$lo") / (bs / 512) * (bs / 512)))
-	if echo "0 $osect wcache s $lo $lc $bs 0" | dmsetup create wd 2>/dev/null; then
+	if echo "0 $osect wcache s $lo $lc $bs 4 high_watermark 100 low_watermark 99" | dmsetup create wd 2>/dev/null; then
 		krc=0
 	else
 		krc=1
