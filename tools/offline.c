@@ -284,6 +284,7 @@ static int setup_lvm(struct wc_offline *w, const char *target, unsigned int flag
 		w->x.origin_uuid = w->uuid;
 	w->x.block_size = p->ot.block_size;
 	w->x.origin_sectors = p->origin->size / 512;
+	w->x.writable = 1;	/* the tables wcachectl loads are writable */
 	r = lv_up(p, p->cache, &w->act_cache);
 	if (!r && (flags & WC_OFF_ORIGIN))
 		r = lv_up(p, p->origin, &w->act_origin);
@@ -399,6 +400,7 @@ int wc_offline_pair_dirty(struct wc_pair *p, uint64_t *dirty, int *loadable)
 		x.origin_uuid = uuid;
 	x.block_size = p->ot.block_size;
 	x.origin_sectors = p->origin->size / 512;
+	x.writable = 1;
 	r = lv_up(p, p->cache, &act);
 	if (r)
 		return r;
