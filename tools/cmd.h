@@ -28,6 +28,8 @@ struct wc_opts {
 	int has_lv;
 	double interval;		/* split progress interval, seconds */
 	unsigned int wait;		/* activate VG: seconds to wait for missing PVs */
+	int argc;			/* commands that parse their own options */
+	char **argv;
 };
 
 int cmd_attach(struct wc_opts *o);
@@ -39,6 +41,10 @@ int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
 int cmd_tune(struct wc_opts *o);
 int cmd_profile(struct wc_opts *o);
+/* offline tools (own option parsing: o->argc, o->argv) */
+int cmd_check(struct wc_opts *o);
+int cmd_dump(struct wc_opts *o);
+int cmd_writeback(struct wc_opts *o);
 
 /*
  * cmd_status.c: the status object of "status --json" for VG/LV, or NULL

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "offline.h"
 #include "pair.h"
 #include "probe.h"
 #include "vgscan.h"
@@ -211,6 +212,11 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 			vg, p.origin->attr[0] == 'o' ? p.origin->name : p.cache->name,
 			p.origin->attr[0] == 'o' ? "origin" : "cachevol", vg, lv, vg);
 	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
+	if (r == WC_ENOTARGET && p.ot.target == WC_TARGET_WCACHE) {
+		wc_offline_hint(vg, lv, reason, sizeof(reason));
+		r = wc_err(WC_ENOTARGET, "%s/%s stays inactive: the dm-wcache module is missing (a kernel update without a rebuilt module?). Its dirty data can be written back without the module: '%s'; then 'wcachectl split %s/%s' gives the origin back, or activate again once the module is there",
+			   vg, lv, reason, vg, lv);
+	}
 	if (r == WC_EDM) {
 		refusal = wc_pair_refusal(&p, reason, sizeof(reason));
 		if (refusal == WC_REFUSAL_METADATA && o->force) {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "offline.h"
 #include "pair.h"
 
 static volatile sig_atomic_t interrupted;
@@ -301,7 +302,7 @@ int cmd_split(struct wc_opts *o)
 {
 	struct wc_pair p;
 	struct wc_status st;
-	int r, mapped, found, had_cache;
+	int r, mapped, found, had_cache, clean;
 
 	r = wc_lock();
 	if (r)
@@ -355,6 +356,12 @@ int cmd_split(struct wc_opts *o)
 			goto out;
 		}
 		r = wc_pair_map(&p, 1);
+		clean = 0;
+		if (r == WC_ENOTARGET && p.ot.target == WC_TARGET_WCACHE) {
+			/* no module: nothing to flush if the cache is clean (offline.c) */
+			r = wc_offline_split_check(&p);
+			clean = !r;
+		}
 		if (r && o->force) {
 			char reason[WC_ERR_MAX];
 
@@ -375,8 +382,8 @@ int cmd_split(struct wc_opts *o)
 		}
 		if (r && !o->force)
 			goto out;
-		mapped = !r;
-		if (!mapped)
+		mapped = !r && !clean;
+		if (!mapped && !clean)
 			wc_warn("--force: the mapping cannot be loaded; dirty data in the cache is lost");
 		if (mapped) {
 			r = wc_pair_mapped(&p, &mapped, &st, NULL);

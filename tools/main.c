@@ -59,6 +59,7 @@ enum {
 #define LV_NONE		3	/* none */
 #define LV_TUNE		4	/* VG/LV [key=val]... */
 #define LV_PROFILE	5	/* [NAME] */
+#define LV_OWN		6	/* the command parses its own arguments */
 
 struct wc_cmd {
 	const char *name;
@@ -101,6 +102,15 @@ static const struct wc_cmd cmds[] = {
 	{ "deactivate", cmd_deactivate, F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
 	  "deactivate VG/LV [--json]",
 	  "remove the cache mapping and deactivate origin and cachevol" },
+	{ "check", cmd_check, 0, LV_OWN, 0,
+	  "check DEVICE|VG/LV [--json] [--read-only]",
+	  "validate a dm-wcache cache without the kernel and report what it would load" },
+	{ "dump", cmd_dump, 0, LV_OWN, 0,
+	  "dump DEVICE|VG/LV [--json] [--all] [--read-only]",
+	  "print the superblock and the entries of a dm-wcache cache" },
+	{ "writeback", cmd_writeback, 0, LV_OWN, 0,
+	  "writeback --offline VG/LV | --offline --cache PATH --origin PATH [--force]",
+	  "write a cache's dirty blocks back without the kernel module, then mark it clean" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -283,6 +293,14 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.interval = 1.0;
+	if (c->lv == LV_OWN) {
+		o.argc = argc;
+		o.argv = argv;
+		wc_dm_init();
+		r = c->fn(&o);
+		wc_lvm_exit();
+		return r;
+	}
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:b:s:t:nyfjvh", lopts, NULL)) != -1) {
@@ -482,8 +500,13 @@ int main(int argc, char **argv)
 		return WC_EUSAGE;
 	}
 	if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "help")) {
-		if (i + 1 < argc && (c = find_cmd(argv[i + 1])))
+		if (i + 1 < argc && (c = find_cmd(argv[i + 1]))) {
+			char *hv[] = { argv[i + 1], "--help", NULL };
+
+			if (c->lv == LV_OWN)
+				return run_cmd(c, 2, hv);
 			return cmd_usage(c, stdout);
+		}
 		usage(stdout);
 		return 0;
 	}

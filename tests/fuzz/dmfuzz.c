@@ -41,6 +41,7 @@
 
 #include "kernel/dm-wcache-format.h"
 #include "tests/replay/dmtest.h"
+#include "tools/wcformat.h"
 
 #define NAME	"fz"
 #define CNAME	"fz-c"
@@ -66,11 +67,7 @@ static uint64_t pick(uint64_t n)
 /* superblock and metadata sectors both start with a __le32 csum */
 static void fix_csum(unsigned char *sector)
 {
-	uint32_t c;
-
-	memset(sector, 0, 4);
-	c = htole32(crc32c(sector, WCACHE_SECTOR_SIZE));
-	memcpy(sector, &c, 4);
+	wcf_sector_seal(sector);
 }
 
 static uint64_t devsize(const char *path)
@@ -553,11 +550,84 @@ static int make_image(unsigned int bs)
 	return dmt_remove(NAME);
 }
 
+/*
+ * The differential check: what the offline tools' load rules
+ * (tools/wcformat.c, wcachectl check) say about the cache as the table
+ * shows it (CLEN sectors, block size BS, origin TLEN sectors, UUID):
+ * 1 loadable with *DIRTY dirty blocks, 0 refused, -1 no verdict (a blank
+ * superblock: the kernel formats it, or refuses a device too small).
+ */
+static int o_read(void *ctx, void *buf, uint64_t s, uint64_t n)
+{
+	ssize_t r = pread(*(int *)ctx, buf, n * 512, s * 512);
+
+	return r == (ssize_t)(n * 512) ? 0 : -EIO;
+}
+
+static int o_write(void *ctx, const void *buf, uint64_t s, uint64_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)s;
+	(void)n;
+	return -EROFS;
+}
+
+static int o_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/*
+ * Status fields 5 (dirty), 4 (blocks in writeback) and 17 (blocks written
+ * back since the load): the target may start writing back as soon as it is
+ * loaded, so the offline count must be the dirty count, or lie between it
+ * and what was dirty before that writeback began.
+ */
+static int dirty_agrees(const char *st, long long odirty)
+{
+	long long d = dmt_field(st, 5), inflight = dmt_field(st, 4), wb = dmt_field(st, 17);
+
+	if (!wb && !inflight)
+		return d == odirty;
+	return d <= odirty && odirty <= d + wb + inflight;
+}
+
+static int offline_view(uint64_t clen, unsigned int bs, const char *uuid, uint64_t tlen,
+			uint64_t *dirty)
+{
+	struct wcf_dev d = { o_read, o_write, o_flush, NULL, clen, 512 };
+	struct wcf_expect x = { .block_size = bs, .origin_sectors = tlen, .writable = 1 };
+	struct wcf_cache c;
+	uint8_t u[16];
+	int fd = open(cache, O_RDONLY | O_DIRECT), lbs = 512, r = -1;
+
+	if (fd < 0)
+		exit(2);
+	ioctl(fd, BLKSSZGET, &lbs);
+	d.ctx = &fd;
+	d.lbs = lbs;
+	if (!wcf_parse_hex16(uuid, u))
+		x.origin_uuid = u;
+	memset(&c, 0, sizeof(c));
+	if (!wcf_open(&c, &d, &x) && c.sb_state != WCF_SB_BLANK && !wcf_load(&c, &d)) {
+		r = c.loadable;
+		*dirty = c.n_dirty;
+	} else if (c.sb_state == WCF_SB_UNREADABLE || c.sb_state == WCF_SB_BAD) {
+		r = 0;
+	}
+	wcf_free(&c);
+	close(fd);
+	return r;
+}
+
 static int do_images(uint64_t n)
 {
 	struct wcache_disk_sb *sb;
-	uint64_t i, md_sectors, clen;
+	uint64_t i, md_sectors, clen, odirty = 0, agreed = 0;
 	unsigned char *work;
+	int off;
 	char desc[256], params[512];
 	const char *uuid;
 	unsigned int bs;
@@ -607,10 +677,28 @@ static int do_images(uint64_t n)
 		 * may not exist yet */
 		snprintf(params, sizeof(params), "s %s %u:%u %u 2 origin_uuid %s",
 			 origin, last_major, last_minor, bs, uuid);
+		off = offline_view(clen, bs, uuid, tlen, &odirty);
 		if (dm_create(NAME, tlen, "wcache", params, true)) {
+			agreed += off == 0;
 			refused++;
+			if (off == 1)
+				fail(desc, "the kernel refused an image the offline tools load");
 		} else {
+			char st[512] = "";
+
 			loaded++;
+			if (off == 0)
+				fail(desc, "the kernel loaded an image the offline tools refuse");
+			if (off == 1 &&
+			    (dmt_simple(DM_DEVICE_STATUS, NAME, NULL, st, sizeof(st)) ||
+			     !dirty_agrees(st, (long long)odirty))) {
+				char d2[600];
+
+				snprintf(d2, sizeof(d2), "dirty blocks: kernel %lld, offline tools %" PRIu64,
+					 dmt_field(st, 5), odirty);
+				fail(desc, d2);
+			}
+			agreed += off == 1 && dirty_agrees(st, (long long)odirty);
 			exercise(desc, tlen, bs);
 			if (dmt_remove(NAME))
 				fail(desc, "cannot remove");
@@ -626,7 +714,8 @@ static int do_images(uint64_t n)
 	memcpy(img, work, img_sect * 512);
 	rw_cache(true, img_sect);
 	printf("dmfuzz: %" PRIu64 " images, %" PRIu64 " refused, %" PRIu64
-	       " loaded, %" PRIu64 " failed\n", n, refused, loaded, failed);
+	       " loaded, %" PRIu64 " failed; the offline tools agreed on %" PRIu64 "\n",
+	       n, refused, loaded, failed, agreed);
 	return failed ? 1 : 0;
 }
 

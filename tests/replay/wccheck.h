@@ -14,7 +14,11 @@
  *     it must load, and report error 0;
  *   - checks every block through the target (replay-stamp's rules);
  *   - every Nth point: writeback message, 0 dirty, remove, check the bare
- *     origin, load again and check again.
+ *     origin, load again and check again;
+ *   - the differential check of the offline tools: before the load, the
+ *     userspace load rules (tools/wcformat.c, wcachectl check) read the
+ *     cache; they must accept it with the number of dirty blocks the
+ *     target then reports.
  * Test code: everything is static in this header (libdevmapper helpers:
  * dmtest.c).
  */
@@ -26,6 +30,7 @@
 #include <libdevmapper.h>
 #include "dmtest.h"
 #include "stamp.h"
+#include "../../tools/wcformat.h"
 
 struct wccfg {
 	const char *cow;	/* scratch device for the snapshot */
@@ -106,6 +111,65 @@ static int wc_fail(const struct wccfg *c, const char *why, const char *st)
 	return 1;
 }
 
+static int wc_o_read(void *ctx, void *buf, uint64_t s, uint64_t n)
+{
+	ssize_t r = pread(*(int *)ctx, buf, n * 512, s * 512);
+
+	return r == (ssize_t)(n * 512) ? 0 : -EIO;
+}
+
+static int wc_o_write(void *ctx, const void *buf, uint64_t s, uint64_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)s;
+	(void)n;
+	return -EROFS;
+}
+
+static int wc_o_flush(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/* the offline tools' verdict on cache node CNODE: dirty blocks, or -1 if refused */
+static long long wc_offline_dirty(const struct wccfg *c, const char *cnode)
+{
+	static const uint8_t zero_uuid[16];
+	struct wcf_dev d = { wc_o_read, wc_o_write, wc_o_flush, NULL, c->csect, 512 };
+	struct wcf_expect x = { .block_size = c->bs, .origin_sectors = c->osect,
+				.origin_uuid = zero_uuid, .writable = 1 };
+	struct wcf_cache wcf;
+	long long r = -1;
+	int fd = open(cnode, O_RDONLY | O_DIRECT);
+
+	if (fd < 0)
+		return -1;
+	d.ctx = &fd;
+	memset(&wcf, 0, sizeof(wcf));
+	if (!wcf_open(&wcf, &d, &x) && !wcf_load(&wcf, &d) && wcf.loadable)
+		r = wcf.n_dirty;
+	wcf_free(&wcf);
+	close(fd);
+	return r;
+}
+
+/*
+ * Status fields 5 (dirty), 4 (blocks in writeback) and 17 (blocks written
+ * back since the load): the target may start writing back as soon as it is
+ * loaded, so the offline count must be the dirty count, or lie between it
+ * and what was dirty before that writeback began.
+ */
+static int wc_dirty_agrees(const char *st, long long odirty)
+{
+	long long d = dmt_field(st, 5), inflight = dmt_field(st, 4), wb = dmt_field(st, 17);
+
+	if (!wb && !inflight)
+		return d == odirty;
+	return d <= odirty && odirty <= d + wb + inflight;
+}
+
 /*
  * One crash point.  DEV_PATH is the replayed image (R), ACKED the
  * acknowledged generation, EXTRA/NEXTRA the entries that may be added
@@ -118,6 +182,7 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 	char params[1024], snap[256], onode[256], cnode[256], wnode[256];
 	char st[512];
 	struct stat sb;
+	long long odirty;
 	int rc;
 
 	wc_t(NULL);
@@ -142,6 +207,7 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 	if (wc_create(c, "rp-cc", c->csect, "linear", params, cnode,
 		      sizeof(cnode)))
 		return wc_fail(c, "cannot carve the cache", NULL);
+	odirty = wc_offline_dirty(c, cnode);
 	snprintf(params, sizeof(params), "s %s %s %u 0", onode, cnode, c->bs);
 	if (wc_create(c, "rp-cw", c->osect, "wcache", params, wnode,
 		      sizeof(wnode)))
@@ -150,6 +216,10 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 	if (dmt_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
 	    dmt_field(st, 1) != 0)
 		return wc_fail(c, "error reported after load", st);
+	if (odirty < 0 || !wc_dirty_agrees(st, odirty)) {
+		fprintf(stderr, "offline tools: %lld dirty blocks (-1: refused)\n", odirty);
+		return wc_fail(c, "the offline tools' load rules disagree with the target", st);
+	}
 	rc = do_check(wnode, c->journal, c->blocks, acked, 0, 1);
 	wc_t("check");
 	if (rc)
