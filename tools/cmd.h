@@ -35,6 +35,8 @@ int cmd_activate(struct wc_opts *o);
 int cmd_deactivate(struct wc_opts *o);
 int cmd_tune(struct wc_opts *o);
 int cmd_profile(struct wc_opts *o);
+/* cmd_doctor.c: parses its own arguments (argv[0] is "doctor") */
+int cmd_doctor_main(int argc, char **argv);
 
 /* cmd_activate.c: why VG/LV could not be activated (for status) */
 void wc_activation_note(const char *vg, const char *lv, const char *msg);

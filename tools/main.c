@@ -94,6 +94,10 @@ static const struct wc_cmd cmds[] = {
 	{ "deactivate", cmd_deactivate, 0, LV_REQUIRED, 1,
 	  "deactivate VG/LV",
 	  "remove the cache mapping and deactivate origin and cachevol" },
+	/* no fn: parses its own arguments (cmd_doctor_main) */
+	{ "doctor", NULL, 0, LV_NONE, 1,
+	  "doctor [VG/LV | /dev/mapper/NAME | --all] [--seconds N] [--watch SEC] [--json]",
+	  "explain why a writecache or wcache mapping is slow or unsafe, and the fix" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -435,5 +439,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return WC_EUSAGE;
 	}
+	if (!c->fn)
+		return cmd_doctor_main(argc - i, argv + i);
 	return run_cmd(c, argc - i, argv + i);
 }
