@@ -46,6 +46,14 @@ for s in lvm bare wc wx; do
 	lv "slow_$s" 1G "$HDD"
 	lv "fast_$s" 512M "$SSD"
 done
+# the article's case: a cache smaller than fio's working set, so the
+# hand-made table is driven past its high watermark (ART_CACHE, default
+# 64M: the working set is 2x the cache, 4x its high-watermark share)
+ART_CACHE=${ART_CACHE:-64M}
+for s in ah aw; do
+	lv "slow_$s" 1G "$HDD"
+	lv "fast_$s" "$ART_CACHE" "$SSD"
+done
 udevadm settle
 
 # Set up everything first, then measure round-robin: ROUNDS rounds of
@@ -58,13 +66,19 @@ add() {	# setup dev
 	DEVS+=("$2")
 }
 
+# DEMO_ONLY=article: only the HDD and the article's pair (bench/demo.sh article)
+ONLY=${DEMO_ONLY:-}
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
 # 1-2: the devices alone (LVs on the HDD PV and on the SSD PV)
 add hdd /dev/vg/hdd
-add ssd /dev/vg/ssd
+want all && add ssd /dev/vg/ssd
 
 # 3: LVM's own writecache
 lvchange -q -an vg/fast_lvm
-if lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
+if ! want all; then
+	:
+elif lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
 	add lvm-writecache /dev/vg/slow_lvm
 else
 	record lvm-writecache NA "lvconvert failed: $(tail -n1 "$OUT/lvconvert.log")"
@@ -72,7 +86,9 @@ fi
 
 # 4: a hand-made dm-writecache table with default arguments
 bare_len=$(blockdev --getsz /dev/vg/slow_bare)
-if dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
+if ! want all; then
+	:
+elif dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
 	udevadm settle
 	add dmsetup-writecache /dev/mapper/bare
 else
@@ -95,8 +111,21 @@ attach() {	# setup lv cachevol target
 	udevadm settle
 	add "$1" "/dev/vg/$2"
 }
-attach wcachectl-writecache slow_wc fast_wc writecache
-attach wcachectl-wcache slow_wx fast_wx wcache
+if want all; then
+	attach wcachectl-writecache slow_wc fast_wc writecache
+	attach wcachectl-wcache slow_wx fast_wx wcache
+fi
+
+# 7-8: the article's case, cache ART_CACHE under fio's SIZE working set: the
+# same hand-made table, and wcachectl attach (its plan) on the same devices
+art_len=$(blockdev --getsz /dev/vg/slow_ah)
+if dmsetup create art_dmsetup --table "0 $art_len writecache s /dev/vg/slow_ah /dev/vg/fast_ah 4096 0"; then
+	udevadm settle
+	add "article-dmsetup" /dev/mapper/art_dmsetup
+else
+	record article-dmsetup NA "dmsetup create failed"
+fi
+attach article-wcachectl slow_aw fast_aw wcache
 
 declare -A ALL
 rt=$(( (RT + ROUNDS - 1) / ROUNDS ))
@@ -120,6 +149,30 @@ for i in "${!SETUPS[@]}"; do
 	say "      rounds:${ALL[$i]}"
 done
 say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
+
+# wcachectl doctor on the article's pair while fio drives each (its inputs
+# kept in OUT/doctor-rec for tests/unit/data/doctor)
+mkdir -p "$OUT/doctor-rec"
+doctor_under_fio() {	# setup dev mapping
+	local pid
+	fio --name="doctor-$1" --filename="$2" --output="$OUT/doctor-$1.fio.json" \
+		--output-format=json "${FIO[@]/--runtime=*/--runtime=30}" >/dev/null 2>&1 &
+	pid=$!
+	sleep 5
+	WCACHECTL_DOCTOR_RECORD=$OUT/doctor-rec wcachectl doctor "$3" --seconds 5 >"$OUT/doctor-$1.txt" 2>&1
+	echo "exit $?" >>"$OUT/doctor-$1.txt"
+	WCACHECTL_DOCTOR_RECORD= wcachectl doctor "$3" --seconds 5 --json >"$OUT/doctor-$1.json" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	say "demo: wcachectl doctor $3 (under fio):"
+	sed 's/^/      /' "$OUT/doctor-$1.txt" >&2
+}
+if [ -b /dev/mapper/art_dmsetup ]; then
+	doctor_under_fio article-dmsetup /dev/mapper/art_dmsetup art_dmsetup
+fi
+if [ -b /dev/vg/slow_aw ]; then
+	doctor_under_fio article-wcachectl /dev/vg/slow_aw vg/slow_aw
+fi
 
 say "demo: done"
 exit 0

@@ -233,9 +233,9 @@ static void print_text(const struct wc_doc_in *in, const struct wc_doc_report *r
 	       m->used_pct, m->dirty_pct, m->max_dirty_pct, (unsigned long long)m->high_wm,
 	       (unsigned long long)m->low_wm, (long long)m->error);
 	if (m->rates) {
-		printf("  sampled   %.1f s: %.0f writes/s, writeback %.0f blocks/s, %.0f blocked on free space/s (%.0f%%), %.0f bypassed/s, %.0f flushes/s, %.0f commits/s%s\n",
+		printf("  sampled   %.1f s: %.0f writes/s, writeback %.0f blocks/s, %.0f blocked on free space/s (%.0f%%), %.0f bypassed/s (%.0f of them for want of a free block), %.0f flushes/s, %.0f commits/s%s\n",
 		       in->secs, m->writes_ps, m->writeback_ps, m->blocked_ps, m->blocked_pct,
-		       m->bypass_ps, m->flushes_ps, m->commits_ps,
+		       m->bypass_ps, m->full_around_ps, m->flushes_ps, m->commits_ps,
 		       m->commits_estimated ? " (estimated)" : "");
 		if (m->secs_to_full >= 0)
 			printf("  full in   %.0f s at the current rate (%.0f blocks/s more in use)\n",
@@ -302,6 +302,7 @@ static struct json_object *to_json(const struct wc_doc_in *in, const struct wc_d
 		json_object_object_add(jm, "blocked_per_s", jdbl(m->blocked_ps));
 		json_object_object_add(jm, "blocked_percent", jdbl(m->blocked_pct));
 		json_object_object_add(jm, "bypassed_per_s", jdbl(m->bypass_ps));
+		json_object_object_add(jm, "around_full_per_s", jdbl(m->full_around_ps));
 		json_object_object_add(jm, "flushes_per_s", jdbl(m->flushes_ps));
 		json_object_object_add(jm, "commits_per_s", jdbl(m->commits_ps));
 		json_object_object_add(jm, "commits_estimated",

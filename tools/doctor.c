@@ -21,7 +21,7 @@ const struct wc_doc_id wc_doc_ids[] = {
 	{ "cleaner_on", WC_F_CAUSE,
 	  "cleaner mode is on: every write goes to the origin and the cache only drains" },
 	{ "cache_full", WC_F_CAUSE,
-	  "writes waited for a free cache block: the write rate is the origin's writeback rate" },
+	  "writes waited for a free cache block (dm-wcache), or found none and went to the origin (dm-writecache): the write rate is the origin's" },
 	{ "above_high_watermark", WC_F_CAUSE,
 	  "dirty data above high_watermark: writeback to the origin runs all the time (a warning when the cache is not filling)" },
 	{ "filling", WC_F_WARNING,
@@ -358,6 +358,13 @@ static void metrics(const struct wc_doc_in *in, struct wc_doc_metrics *m)
 	if (m->blocked_pct > 100)
 		m->blocked_pct = 100;
 	m->bypass_pct = pct(m->bypass_ps, m->writes_ps);
+	/*
+	 * dm-writecache in SSD mode does not wait when no block is free: a
+	 * write that misses goes straight to the origin and counts as written
+	 * around (so does every write with cleaner or metadata_only set)
+	 */
+	if (in->target == WC_TARGET_WRITECACHE && !in->tb->cleaner && !in->tb->metadata_only)
+		m->full_around_ps = delta(in, WC_C_WRITES_AROUND) / in->secs;
 	m->fill_ps = ((double)used1 - (double)used0) / in->secs;
 	if (have(in, WC_C_WRITTEN_BACK)) {
 		m->writeback_ps = delta(in, WC_C_WRITTEN_BACK) / in->secs;
@@ -411,9 +418,14 @@ static void rule_error(const struct wc_doc_in *in, struct wc_doc_report *r)
 	f = add(r, "error_state");
 	if (!f)
 		return;
-	put(f->evidence, sizeof(f->evidence),
-	    "error state: the status line's error field is %lld%s; the cache device failed (write error or failed commit)",
-	    (long long)in->st1->error, in->st1->error == -5 ? " (EIO)" : "");
+	/* dm-writecache shows a flag (1), dm-wcache the -errno */
+	if (in->target == WC_TARGET_WRITECACHE)
+		put(f->evidence, sizeof(f->evidence),
+		    "error state: the status line's error flag is set; a write to the cache or the origin failed (writeback or commit)");
+	else
+		put(f->evidence, sizeof(f->evidence),
+		    "error state: the status line's error field is %lld%s; a write to the cache or the origin failed (writeback or commit)",
+		    (long long)in->st1->error, in->st1->error == -5 ? " (EIO)" : "");
 	put(f->effect, sizeof(f->effect),
 	    "the target refuses I/O: reads and writes of the mapping fail until it is rebuilt; dirty blocks only the cache held may be lost");
 	switch (in->kind) {
@@ -490,17 +502,23 @@ static void rule_capacity(const struct wc_doc_in *in, struct wc_doc_report *r)
 	struct wc_finding *f;
 	char a[32], b[32], c[32];
 	int over = m->max_dirty_pct > (double)m->high_wm && m->high_wm < 100;
-	int blocked = m->rates && m->blocked_ps > 0;
+	int blocked = m->rates && (m->blocked_ps > 0 || m->full_around_ps > 0);
 	int filling = m->rates && m->secs_to_full >= 0 && m->secs_to_full < 600;
 
 	if (blocked) {
 		f = add(r, "cache_full");
 		if (!f)
 			return;
-		put(f->evidence, sizeof(f->evidence),
-		    "%s writes/s waited for a free cache block (%.0f%% of %s writes/s); %.0f%% of the cache in use, ",
-		    num(a, sizeof(a), m->blocked_ps), m->blocked_pct,
-		    num(b, sizeof(b), m->writes_ps), m->used_pct);
+		if (m->full_around_ps > 0)
+			put(f->evidence, sizeof(f->evidence),
+			    "%s writes/s (%.0f%% of %s writes/s) found no free cache block and went around the cache to %s; %.0f%% of the cache in use, ",
+			    num(a, sizeof(a), m->full_around_ps), pct(m->full_around_ps, m->writes_ps),
+			    num(b, sizeof(b), m->writes_ps), rot(in), m->used_pct);
+		else
+			put(f->evidence, sizeof(f->evidence),
+			    "%s writes/s waited for a free cache block (%.0f%% of %s writes/s); %.0f%% of the cache in use, ",
+			    num(a, sizeof(a), m->blocked_ps), m->blocked_pct,
+			    num(b, sizeof(b), m->writes_ps), m->used_pct);
 		speed_evidence(in, m, f->evidence, sizeof(f->evidence));
 		capacity_effect(in, f->effect, sizeof(f->effect));
 		fix_capacity(in, f->fix, sizeof(f->fix));
@@ -511,7 +529,10 @@ static void rule_capacity(const struct wc_doc_in *in, struct wc_doc_report *r)
 			return;
 		put(f->evidence, sizeof(f->evidence), "%.0f%% dirty, above high_watermark %llu",
 		    m->max_dirty_pct, (unsigned long long)m->high_wm);
-		if (blocked)
+		if (blocked && m->full_around_ps > 0)
+			cat(f->evidence, sizeof(f->evidence),
+			    ": the cache is full and every new write goes to %s at its speed (", rot(in));
+		else if (blocked)
 			cat(f->evidence, sizeof(f->evidence),
 			    ": every new write waits for writeback to %s (", rot(in));
 		else if (filling)
@@ -619,7 +640,8 @@ static void rule_bypass(const struct wc_doc_in *in, struct wc_doc_report *r)
 	if (!m->rates || in->tb->cleaner)
 		return;
 	/* sequential_cutoff bypasses on purpose; anything else is not wanted */
-	other = (delta(in, WC_C_WRITES_AROUND) + delta(in, WC_C_BYPASS_OTHER)) / in->secs;
+	other = (delta(in, WC_C_WRITES_AROUND) + delta(in, WC_C_BYPASS_OTHER)) / in->secs -
+		m->full_around_ps;
 	if (other <= 0 || pct(other, m->writes_ps) < 10)
 		return;
 	f = add(r, "writes_bypassed");

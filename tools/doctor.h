@@ -78,6 +78,8 @@ struct wc_doc_metrics {
 	double writeback_ps;		/* blocks written back per second */
 	double blocked_ps, blocked_pct;	/* writes that waited for a free block */
 	double bypass_ps, bypass_pct;	/* writes sent around the cache */
+	double full_around_ps;		/* writecache (SSD mode): writes that found no
+					 * free block and went to the origin instead */
 	double flushes_ps, commits_ps;	/* commits_ps: reported (wcache) or estimated */
 	int commits_estimated;
 	double fill_ps;			/* net change of used blocks per second */

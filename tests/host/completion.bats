@@ -46,7 +46,7 @@ comp() {
 
 @test "subcommands complete from wcachectl --help" {
 	run comp "wcachectl "
-	[ "$(echo "$output" | tr '\n' ' ')" = "activate attach deactivate list plan profile split status tune " ]
+	[ "$(echo "$output" | tr '\n' ' ')" = "activate attach deactivate doctor list plan profile split status tune " ]
 	run comp "wcachectl t"
 	[ "$output" = tune ]
 	run comp "wcachectl -"
