@@ -11,7 +11,7 @@ cd "${WCACHE_REPO:-.}" || exit 1
 . bench/lib/guest.sh
 
 SIZE=128M		# fio's working set (the article used a 10 GB cache)
-HDD_MB=6144 SSD_MB=6144	# RAM disks, allocated on write only
+HDD_MB=8192 SSD_MB=6144	# RAM disks, allocated on write only
 mount_outdir || { echo "demo: cannot mount the output directory" >&2; exit 1; }
 export FIO_OUT=$OUT
 TSV=$OUT/demo.tsv
@@ -41,7 +41,9 @@ lv() {	# name size pv
 	lvcreate -q -y -W y -Z y -n "$1" -L "$2" vg "$3" >/dev/null || exit 1
 }
 lv hdd 1G "$HDD"
-lv ssd 512M "$SSD"
+[ -n "${DEMO_ONLY:-}" ] || lv ssd 512M "$SSD"
+# (DEMO_ONLY=article: only the article's pair below)
+[ -n "${DEMO_ONLY:-}" ] ||
 for s in lvm bare wc wx; do
 	lv "slow_$s" 1G "$HDD"
 	lv "fast_$s" 512M "$SSD"
@@ -50,7 +52,7 @@ done
 # hand-made table is driven past its high watermark (ART_CACHE, default
 # 64M: the working set is 2x the cache, 4x its high-watermark share)
 ART_CACHE=${ART_CACHE:-64M}
-for s in ah aw; do
+for s in ah ap aw; do
 	lv "slow_$s" 1G "$HDD"
 	lv "fast_$s" "$ART_CACHE" "$SSD"
 done
@@ -125,6 +127,14 @@ if dmsetup create art_dmsetup --table "0 $art_len writecache s /dev/vg/slow_ah /
 else
 	record article-dmsetup NA "dmsetup create failed"
 fi
+# the fix doctor names for the hand-made table (writeback_paused): the same
+# table with pause_writeback 0
+if dmsetup create art_pause0 --table "0 $art_len writecache s /dev/vg/slow_ap /dev/vg/fast_ap 4096 2 pause_writeback 0"; then
+	udevadm settle
+	add "article-dmsetup-pause0" /dev/mapper/art_pause0
+else
+	record article-dmsetup-pause0 NA "dmsetup create failed"
+fi
 attach article-wcachectl slow_aw fast_aw wcache
 
 declare -A ALL
@@ -158,10 +168,9 @@ doctor_under_fio() {	# setup dev mapping
 	fio --name="doctor-$1" --filename="$2" --output="$OUT/doctor-$1.fio.json" \
 		--output-format=json "${FIO[@]/--runtime=*/--runtime=30}" >/dev/null 2>&1 &
 	pid=$!
-	sleep 5
+	sleep 3
 	WCACHECTL_DOCTOR_RECORD=$OUT/doctor-rec wcachectl doctor "$3" --seconds 5 >"$OUT/doctor-$1.txt" 2>&1
 	echo "exit $?" >>"$OUT/doctor-$1.txt"
-	WCACHECTL_DOCTOR_RECORD= wcachectl doctor "$3" --seconds 5 --json >"$OUT/doctor-$1.json" 2>/dev/null
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	say "demo: wcachectl doctor $3 (under fio):"
@@ -169,6 +178,9 @@ doctor_under_fio() {	# setup dev mapping
 }
 if [ -b /dev/mapper/art_dmsetup ]; then
 	doctor_under_fio article-dmsetup /dev/mapper/art_dmsetup art_dmsetup
+fi
+if [ -b /dev/mapper/art_pause0 ]; then
+	doctor_under_fio article-dmsetup-pause0 /dev/mapper/art_pause0 art_pause0
 fi
 if [ -b /dev/vg/slow_aw ]; then
 	doctor_under_fio article-wcachectl /dev/vg/slow_aw vg/slow_aw

@@ -27,7 +27,7 @@ mkdir -p "$RES"
 rm -f "$RES/demo.tsv"
 start=$(date +%s)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-tests/vm/run --mem 4096 --timeout 900 --outdir "$RES" -- \
+tests/vm/run --mem 4096 --timeout ${DEMO_TIMEOUT:-1800} --outdir "$RES" -- \
 	env DEMO_ONLY="$ONLY" bash bench/demo-guest.sh "$RES" "$RT" || {
 	echo "demo: the VM run failed (status $?)" >&2
 	exit 1
@@ -67,7 +67,7 @@ awk -F'\t' '
 echo "(article, for reference: HDD 352, NVMe 168k, LVM writecache 118k, hand-made dmsetup writecache 34.8k IOPS)" |
 	tee -a "$RES/demo.txt"
 # what wcachectl doctor says about the article's pair, under fio
-for s in article-dmsetup article-wcachectl; do
+for s in article-dmsetup article-dmsetup-pause0 article-wcachectl; do
 	[ -f "$RES/doctor-$s.txt" ] || continue
 	{ echo; echo "wcachectl doctor on $s, while fio writes to it:"; sed 's/^/  /' "$RES/doctor-$s.txt"; } |
 		tee -a "$RES/demo.txt"

@@ -20,6 +20,8 @@ const struct wc_doc_id wc_doc_ids[] = {
 	  "the target reports an I/O error in its status line: the cache device failed, I/O fails" },
 	{ "cleaner_on", WC_F_CAUSE,
 	  "cleaner mode is on: every write goes to the origin and the cache only drains" },
+	{ "writeback_paused", WC_F_CAUSE,
+	  "dm-writecache: writes that found the cache full went to the origin, and pause_writeback stops writeback after each: the cache never drains" },
 	{ "cache_full", WC_F_CAUSE,
 	  "writes waited for a free cache block (dm-wcache), or found none and went to the origin (dm-writecache): the write rate is the origin's" },
 	{ "above_high_watermark", WC_F_CAUSE,
@@ -491,6 +493,8 @@ static void fix_capacity(const struct wc_doc_in *in, char *fix, size_t len)
 static void capacity_effect(const struct wc_doc_in *in, char *buf, size_t len)
 {
 	if (in->target == WC_TARGET_WRITECACHE && in->origin_rotational)
+		put(buf, len, "writes run at the origin's speed, not the cache device's (random writes, when they go around a full dm-writecache); dm-wcache waits for a free block instead and writes back in sorted batches that a rotational origin takes several times faster, and a larger cache holds more of the working set");
+	else if (0)
 		put(buf, len, "writes run at the origin's writeback rate, not the cache device's; dm-wcache writes back in sorted batches that a rotational origin takes several times faster, and a larger cache holds more of the working set");
 	else
 		put(buf, len, "writes run at the origin's writeback rate, not the cache device's; a cache larger than the working set keeps writes on the cache device");
@@ -583,6 +587,44 @@ static void rule_capacity(const struct wc_doc_in *in, struct wc_doc_report *r)
 		capacity_effect(in, f->effect, sizeof(f->effect));
 		fix_capacity(in, f->fix, sizeof(f->fix));
 	}
+}
+
+/*
+ * dm-writecache pauses writeback for pause_writeback ms (default 3000)
+ * after any write it redirected to the origin. A full cache redirects every
+ * write that misses, so under steady load writeback never resumes and the
+ * cache never drains: the write rate stays the origin's random-write rate.
+ */
+static void rule_paused(const struct wc_doc_in *in, struct wc_doc_report *r)
+{
+	const struct wc_doc_metrics *m = &r->m;
+	struct wc_settings s;
+	struct wc_finding *f;
+	char a[32], b[32];
+	uint64_t pause;
+	int unl;
+
+	if (in->target != WC_TARGET_WRITECACHE || !m->rates || m->full_around_ps <= 0)
+		return;
+	pause = wc_doc_effective(in->target, in->tb, WC_K_PAUSE_WB, &unl);
+	if (!pause || m->writeback_ps * 10 > m->full_around_ps)
+		return;
+	f = add(r, "writeback_paused");
+	if (!f)
+		return;
+	f->setting = "pause_writeback";
+	snprintf(f->live, sizeof(f->live), "%llu", (unsigned long long)pause);
+	snprintf(f->planned, sizeof(f->planned), "0");
+	put(f->evidence, sizeof(f->evidence),
+	    "%s writes/s went around the full cache to the origin, and pause_writeback %llu%s stops writeback for %llu ms after each: writeback %s blocks/s, the cache never drains",
+	    num(a, sizeof(a), m->full_around_ps), (unsigned long long)pause,
+	    (in->tb->set.mask & (1u << WC_K_PAUSE_WB)) ? "" : " (the target's default)",
+	    (unsigned long long)pause, num(b, sizeof(b), m->writeback_ps));
+	put(f->effect, sizeof(f->effect),
+	    "every write runs at the origin's random-write speed for as long as the load lasts; with pause_writeback 0 writeback frees blocks while writes go on");
+	memset(&s, 0, sizeof(s));
+	s.val[WC_K_PAUSE_WB] = 0;
+	fix_settings(in, &s, 1u << WC_K_PAUSE_WB, f->fix, sizeof(f->fix));
 }
 
 static void rule_commits(const struct wc_doc_in *in, struct wc_doc_report *r)
@@ -778,6 +820,7 @@ void wc_doctor(const struct wc_doc_in *in, struct wc_doc_report *r)
 	metrics(in, &r->m);
 	rule_error(in, r);
 	rule_cleaner(in, r);
+	rule_paused(in, r);
 	rule_capacity(in, r);
 	rule_commits(in, r);
 	rule_bypass(in, r);

@@ -232,6 +232,14 @@ static void test_hand_full(void)
 	CHECK(f && f->cls == WC_F_CAUSE);
 	if (f)
 		CHECK(strstr(f->evidence, "100% dirty, above high_watermark 50: the cache is full and every new write goes to a rotational origin at its speed") == f->evidence);
+	/* and the cause of the stall: pause_writeback (3000 by default) */
+	f = find(&r, "writeback_paused", NULL);
+	CHECK(f && f->cls == WC_F_CAUSE && r.rep.f[0].id == f->id);
+	if (f) {
+		CHECK(strstr(f->evidence, "pause_writeback 3000 (the target's default) stops writeback for 3000 ms after each: writeback 0 blocks/s, the cache never drains") != NULL);
+		CHECK_STR(f->fix, "dmsetup reload wchand --table '0 407552 writecache s 254:1 254:2 4096 2 pause_writeback 0' && dmsetup suspend wchand && dmsetup resume wchand");
+		CHECK_STR(f->live, "3000");
+	}
 	/* written around because full, not bypassed for another reason */
 	CHECK(!find(&r, "writes_bypassed", NULL));
 	/* the bare table against the plan: writeback_jobs, autocommit_blocks */

@@ -86,6 +86,9 @@ ids() {
 		grep -E '^[0-9]+% dirty, above high_watermark 50: .*rotational origin'
 	echo "$out" | jq -r '.findings[] | select(.id == "above_high_watermark") | .fix' |
 		grep -F 'dmsetup message wchand 0 flush_on_suspend && dmsetup suspend wchand && dmsetup remove wchand'
+	# what keeps it full: writes around the full cache pause writeback
+	echo "$out" | jq -r '.findings[] | select(.id == "writeback_paused") | .fix' |
+		grep -Ex "dmsetup reload wchand --table '0 407552 writecache s [0-9]+:[0-9]+ [0-9]+:[0-9]+ 4096 2 pause_writeback 0' && dmsetup suspend wchand && dmsetup resume wchand"
 	# the plan's settings differ from the bare table's defaults
 	ids | grep -w setting_differs
 	# the text form says the same
@@ -109,10 +112,10 @@ ids() {
 	echo "$out" | jq -e '[.findings[] | select(.id == "setting_differs" and .setting == "writeback_jobs" and .live == "unlimited")] | length == 1'
 	echo "$out" | jq -r '.findings[] | select(.id == "setting_differs") | .fix' >/var/tmp/wc/fixes
 	cat /var/tmp/wc/fixes
-	grep -c "^lvchange --cachesettings '[a-z_]*=[0-9]*' wcvg/slow$" /var/tmp/wc/fixes
-	while read -r cmd; do
-		eval "$cmd"
-	done </var/tmp/wc/fixes
+	[ "$(grep -c "^lvchange --cachesettings '[a-z_]*=[0-9]*' wcvg/slow$" /var/tmp/wc/fixes)" -ge 2 ]
+	# one lvchange with every fix's setting (each reload costs much under TCG)
+	sets=$(sed -n "s/^lvchange --cachesettings '\(.*\)' wcvg\/slow$/\1/p" /var/tmp/wc/fixes | tr '\n' ' ')
+	lvchange --cachesettings "$sets" $VG/slow
 	doctor_json $VG/slow --seconds 1
 	[ -z "$(echo "$out" | jq -r '.findings[] | select(.id == "setting_differs") | .id')" ]
 	[ "$rc" -eq 0 ]
