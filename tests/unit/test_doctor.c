@@ -429,6 +429,33 @@ static void test_error(void)
 	CHECK(count(&r, "error_state") == 1);
 }
 
+/*
+ * The demo's article case (bench/demo.sh article, under fio): the same
+ * hand-made table over two LVs of one VG, cache 64 MiB under a 128 MiB
+ * working set. Cause and fix: pause_writeback; the rebuild is our attach.
+ */
+static void test_demo_article(void)
+{
+	struct rec r;
+	const struct wc_finding *f;
+
+	if (load("demo-article-dmsetup", &r) || analyse(&r)) {
+		CHECK(0);
+		return;
+	}
+	check_well_formed(&r);
+	CHECK(r.in.kind == WC_DOC_HAND);
+	CHECK(r.rep.n > 0 && !strcmp(r.rep.f[0].id, "writeback_paused"));
+	f = find(&r, "writeback_paused", NULL);
+	CHECK(f && strstr(f->fix, "dmsetup reload art_dmsetup --table '0 2097152 writecache s 254:11 254:12 4096 2 pause_writeback 0'") == f->fix);
+	f = find(&r, "cache_full", NULL);
+	CHECK(f && strstr(f->fix, "dmsetup remove art_dmsetup && wcachectl attach vg/slow_ah --cachevol fast_ah --yes") != NULL);
+	CHECK(r.rep.m.writeback_ps < 1 && r.rep.m.full_around_ps > 100);
+	CHECK(r.rep.m.origin_speed_measured);
+	if (unit_fail)
+		dump(&r);
+}
+
 static void test_split_name(void)
 {
 	char vg[64], lv[64];
@@ -470,5 +497,6 @@ int main(void)
 	test_ours_small_blocks();
 	test_ours_healthy();
 	test_error();
+	test_demo_article();
 	return unit_done("test_doctor");
 }
