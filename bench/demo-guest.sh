@@ -11,7 +11,7 @@ cd "${WCACHE_REPO:-.}" || exit 1
 . bench/lib/guest.sh
 
 SIZE=128M		# fio's working set (the article used a 10 GB cache)
-HDD_MB=6144 SSD_MB=6144	# RAM disks, allocated on write only
+HDD_MB=8192 SSD_MB=6144	# RAM disks, allocated on write only
 mount_outdir || { echo "demo: cannot mount the output directory" >&2; exit 1; }
 export FIO_OUT=$OUT
 TSV=$OUT/demo.tsv
@@ -41,10 +41,20 @@ lv() {	# name size pv
 	lvcreate -q -y -W y -Z y -n "$1" -L "$2" vg "$3" >/dev/null || exit 1
 }
 lv hdd 1G "$HDD"
-lv ssd 512M "$SSD"
+[ -n "${DEMO_ONLY:-}" ] || lv ssd 512M "$SSD"
+# (DEMO_ONLY=article: only the article's pair below)
+[ -n "${DEMO_ONLY:-}" ] ||
 for s in lvm bare wc wx; do
 	lv "slow_$s" 1G "$HDD"
 	lv "fast_$s" 512M "$SSD"
+done
+# the article's case: a cache smaller than fio's working set, so the
+# hand-made table is driven past its high watermark (ART_CACHE, default
+# 64M: the working set is 2x the cache, 4x its high-watermark share)
+ART_CACHE=${ART_CACHE:-64M}
+for s in ah ap aw; do
+	lv "slow_$s" 1G "$HDD"
+	lv "fast_$s" "$ART_CACHE" "$SSD"
 done
 udevadm settle
 
@@ -58,13 +68,19 @@ add() {	# setup dev
 	DEVS+=("$2")
 }
 
+# DEMO_ONLY=article: only the HDD and the article's pair (bench/demo.sh article)
+ONLY=${DEMO_ONLY:-}
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
 # 1-2: the devices alone (LVs on the HDD PV and on the SSD PV)
 add hdd /dev/vg/hdd
-add ssd /dev/vg/ssd
+want all && add ssd /dev/vg/ssd
 
 # 3: LVM's own writecache
 lvchange -q -an vg/fast_lvm
-if lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
+if ! want all; then
+	:
+elif lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
 	add lvm-writecache /dev/vg/slow_lvm
 else
 	record lvm-writecache NA "lvconvert failed: $(tail -n1 "$OUT/lvconvert.log")"
@@ -72,7 +88,9 @@ fi
 
 # 4: a hand-made dm-writecache table with default arguments
 bare_len=$(blockdev --getsz /dev/vg/slow_bare)
-if dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
+if ! want all; then
+	:
+elif dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
 	udevadm settle
 	add dmsetup-writecache /dev/mapper/bare
 else
@@ -95,8 +113,29 @@ attach() {	# setup lv cachevol target
 	udevadm settle
 	add "$1" "/dev/vg/$2"
 }
-attach wcachectl-writecache slow_wc fast_wc writecache
-attach wcachectl-wcache slow_wx fast_wx wcache
+if want all; then
+	attach wcachectl-writecache slow_wc fast_wc writecache
+	attach wcachectl-wcache slow_wx fast_wx wcache
+fi
+
+# 7-8: the article's case, cache ART_CACHE under fio's SIZE working set: the
+# same hand-made table, and wcachectl attach (its plan) on the same devices
+art_len=$(blockdev --getsz /dev/vg/slow_ah)
+if dmsetup create art_dmsetup --table "0 $art_len writecache s /dev/vg/slow_ah /dev/vg/fast_ah 4096 0"; then
+	udevadm settle
+	add "article-dmsetup" /dev/mapper/art_dmsetup
+else
+	record article-dmsetup NA "dmsetup create failed"
+fi
+# the fix doctor names for the hand-made table (writeback_paused): the same
+# table with pause_writeback 0
+if dmsetup create art_pause0 --table "0 $art_len writecache s /dev/vg/slow_ap /dev/vg/fast_ap 4096 2 pause_writeback 0"; then
+	udevadm settle
+	add "article-dmsetup-pause0" /dev/mapper/art_pause0
+else
+	record article-dmsetup-pause0 NA "dmsetup create failed"
+fi
+attach article-wcachectl slow_aw fast_aw wcache
 
 declare -A ALL
 rt=$(( (RT + ROUNDS - 1) / ROUNDS ))
@@ -120,6 +159,32 @@ for i in "${!SETUPS[@]}"; do
 	say "      rounds:${ALL[$i]}"
 done
 say "      hddmodel: $(dmsetup status hdd | cut -d' ' -f4-)"
+
+# wcachectl doctor on the article's pair while fio drives each (its inputs
+# kept in OUT/doctor-rec for tests/unit/data/doctor)
+mkdir -p "$OUT/doctor-rec"
+doctor_under_fio() {	# setup dev mapping
+	local pid
+	fio --name="doctor-$1" --filename="$2" --output="$OUT/doctor-$1.fio.json" \
+		--output-format=json "${FIO[@]/--runtime=*/--runtime=30}" >/dev/null 2>&1 &
+	pid=$!
+	sleep 3
+	WCACHECTL_DOCTOR_RECORD=$OUT/doctor-rec wcachectl doctor "$3" --seconds 5 >"$OUT/doctor-$1.txt" 2>&1
+	echo "exit $?" >>"$OUT/doctor-$1.txt"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	say "demo: wcachectl doctor $3 (under fio):"
+	sed 's/^/      /' "$OUT/doctor-$1.txt" >&2
+}
+if [ -b /dev/mapper/art_dmsetup ]; then
+	doctor_under_fio article-dmsetup /dev/mapper/art_dmsetup art_dmsetup
+fi
+if [ -b /dev/mapper/art_pause0 ]; then
+	doctor_under_fio article-dmsetup-pause0 /dev/mapper/art_pause0 art_pause0
+fi
+if [ -b /dev/vg/slow_aw ]; then
+	doctor_under_fio article-wcachectl /dev/vg/slow_aw vg/slow_aw
+fi
 
 say "demo: done"
 exit 0

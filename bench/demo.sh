@@ -6,11 +6,17 @@
 # runs on the HDD alone, the SSD alone, lvconvert --type writecache, a
 # hand-made dmsetup writecache table, and wcachectl attach with both targets.
 # Prints one table and writes bench/results/demo.png (gnuplot).
-# Usage: bench/demo.sh [RUNTIME_SEC per set-up, default 15]
+# The article's case (two more set-ups): a cache smaller than fio's working
+# set, the hand-made table against wcachectl attach on the same devices, and
+# wcachectl doctor on each under fio (its output goes into the table).
+# Usage: bench/demo.sh [RUNTIME_SEC per set-up, default 15] [article]
+#   article: only the HDD and the article's pair, results in bench/results/article/
 set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 RT=${1:-15}
+ONLY=${2:-}
 RES=$REPO/bench/results
+[ "$ONLY" = article ] && RES=$REPO/bench/results/article
 cd "$REPO"
 
 # build what is missing (make demo already ran make)
@@ -21,8 +27,8 @@ mkdir -p "$RES"
 rm -f "$RES/demo.tsv"
 start=$(date +%s)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-tests/vm/run --mem 4096 --timeout 900 --outdir "$RES" -- \
-	bash bench/demo-guest.sh "$RES" "$RT" || {
+tests/vm/run --mem 4096 --timeout ${DEMO_TIMEOUT:-1800} --outdir "$RES" -- \
+	env DEMO_ONLY="$ONLY" bash bench/demo-guest.sh "$RES" "$RT" || {
 	echo "demo: the VM run failed (status $?)" >&2
 	exit 1
 }
@@ -60,6 +66,12 @@ awk -F'\t' '
 	}' "$RES/demo.tsv" | tee -a "$RES/demo.txt"
 echo "(article, for reference: HDD 352, NVMe 168k, LVM writecache 118k, hand-made dmsetup writecache 34.8k IOPS)" |
 	tee -a "$RES/demo.txt"
+# what wcachectl doctor says about the article's pair, under fio
+for s in article-dmsetup article-dmsetup-pause0 article-wcachectl; do
+	[ -f "$RES/doctor-$s.txt" ] || continue
+	{ echo; echo "wcachectl doctor on $s, while fio writes to it:"; sed 's/^/  /' "$RES/doctor-$s.txt"; } |
+		tee -a "$RES/demo.txt"
+done
 
 # The chart.
 awk -F'\t' '$2 != "NA" { print NR - 1, $1, $2 }' "$RES/demo.tsv" >"$RES/demo.dat"

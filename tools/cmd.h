@@ -55,6 +55,10 @@ struct json_object *wc_status_object(const char *vg, const char *lv);
 /* cmd_split.c: a split in progress goes back to caching (state attached) */
 int wc_split_cancel(struct wc_pair *p);
 
+/* cmd_doctor.c: parses its own arguments (argv[0] is "doctor") */
+int cmd_doctor_main(int argc, char **argv);
+int cmd_doctor(struct wc_opts *o);
+
 /* cmd_activate.c: why VG/LV could not be activated (for status) */
 void wc_activation_note(const char *vg, const char *lv, const char *msg);
 int wc_activation_failure(const char *vg, const char *lv, char *buf, size_t len);

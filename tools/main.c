@@ -111,6 +111,9 @@ static const struct wc_cmd cmds[] = {
 	{ "writeback", cmd_writeback, 0, LV_OWN, 0,
 	  "writeback --offline VG/LV | --offline --cache PATH --origin PATH [--force]",
 	  "write a cache's dirty blocks back without the kernel module, then mark it clean" },
+	{ "doctor", cmd_doctor, 0, LV_OWN, 1,
+	  "doctor [VG/LV | /dev/mapper/NAME | --all] [--seconds N] [--watch SEC] [--json]",
+	  "explain why a writecache or wcache mapping is slow or unsafe, and the fix" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

@@ -46,7 +46,7 @@ comp() {
 
 @test "subcommands complete from wcachectl --help" {
 	run comp "wcachectl "
-	[ "$(echo "$output" | tr '\n' ' ')" = "activate attach check deactivate dump list plan profile split status tune writeback " ]
+	[ "$(echo "$output" | tr '\n' ' ')" = "activate attach check deactivate doctor dump list plan profile split status tune writeback " ]
 	run comp "wcachectl t"
 	[ "$output" = tune ]
 	run comp "wcachectl -"
