@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,15 @@
 #include "vgscan.h"
 
 #define FORCE_WIPE_BYTES	(1ULL << 20)
+
+static const char *uts_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		return "(unknown)";
+	return u.release;
+}
 
 static void fail_path(const char *vg, const char *lv, char *buf, size_t len)
 {
@@ -164,6 +174,7 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 {
 	char reason[WC_ERR_MAX];
 	struct wc_pair p;
+	uint32_t ver[3];
 	int r, partial;
 
 	r = wc_pair_load_cached(vg, lv, &p);
@@ -202,6 +213,17 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 			   partial == 1 ? p.cache->name : p.origin->name, vg, lv, vg,
 			   p.origin->name, vg, lv,
 			   partial == 1 ? "; to give the cache up, 'vgreduce --removemissing --force' the VG, then 'wcachectl activate --force'" : "");
+		goto out;
+	}
+	/*
+	 * No target (a DKMS build that failed for this kernel): the origin
+	 * stays inactive and hidden, and the way out is the offline writeback.
+	 */
+	if (wc_pair_mapped(&p, NULL, NULL) == 0 &&
+	    !wc_dm_target_present(wc_target_name(p.ot.target), ver)) {
+		r = wc_err(WC_ENOTARGET, "the kernel %s has no %s target (module dm-%s missing): %s/%s stays inactive and its origin %s/%s hidden, because the cache may hold data the origin lacks. Install the module for this kernel (dkms autoinstall) and run 'wcachectl activate %s/%s', or write the cache back without it: 'wcachectl writeback --offline %s/%s'",
+			   uts_release(), wc_target_name(p.ot.target), wc_target_name(p.ot.target),
+			   vg, lv, vg, p.origin->name, vg, lv, vg, lv);
 		goto out;
 	}
 	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
