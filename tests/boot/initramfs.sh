@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Root on a cached LV, booted through the GENERATED initramfs (TAP):
-#   boot 1 (harness initramfs, tests/boot/initramfs-guest.bash): make install
-#     in the VM's throwaway root regenerates the initramfs-tools image; dracut
-#     (unpacked from its .debs) builds one with the 90wcache module; a root
+#   on the host, tests/boot/mkinitrd-host.sh: in a throwaway overlay of this
+#     machine's root, "make install" regenerates the initramfs-tools image
+#     (update-initramfs -u); dracut (unpacked from its .debs) builds one with
+#     the installed 90wcache module
+#   boot 1 (harness initramfs, tests/boot/initramfs-guest.bash): a root
 #     file system (static busybox + initramfs-rootinit.sh as /sbin/init) on
 #     wcvg/root cached by wcvg/fast; the hide rule's checks; fsync'd data;
 #     power cut with the data dirty in the cache
@@ -12,7 +14,9 @@
 #     mapping and the origin is neither mounted nor linked, prints the data's
 #     checksums (compared here with those recorded at fsync time), writes
 #     the next generation with fsync and cuts the power
-#   boot 3: the same with the dracut image (skipped without dracut's .debs)
+#   boot 3: the same with the dracut image (skipped without dracut's .debs),
+#     and rd.lvm.lv=wcvg/root_wco: dracut's "lvchange -K -ay" activates the
+#     origin itself, which must stay hidden (its tags) and never be mounted
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 RUN=tests/vm/run
@@ -47,6 +51,37 @@ verify_sums() {	# verify_sums LOG GEN WHAT
 	sed -n 's/^.*WCNEW \([0-9a-f]\{64\}  .*\)$/\1/p' "$log" | tr -d '\r' | sort -u >"$OUT/gen$2.sha"
 }
 
+contents() {	# contents IMAGE FLAVOUR: what the hook or module must carry
+	local f miss=0 want="usr/sbin/wcachectl /dm-wcache.ko$ /dm-writecache.ko lib/udev/rules.d/12-wcache-hide.rules$
+		lib/udev/rules.d/69-wcache.rules$ lib/udev/wcache-part$ usr/lib/wcache/wcache-activate-all$ liblvm2cmd.so"
+	lsinitramfs "$1" >"$tmp/list-$2" || return 1
+	case $2 in
+	itools) want="$want scripts/local-top/wcache$ scripts/local-block/wcache$" ;;
+	dracut) want="$want hooks/initqueue/settled/60-wcache-settled.sh$" ;;
+	esac
+	for f in $want; do
+		grep -q -- "$f" "$tmp/list-$2" || { echo "# $2 image lacks $f"; miss=1; }
+	done
+	return $miss
+}
+
+K=""
+for v in $(ls /lib/modules 2>/dev/null | sort -V); do
+	[ -f "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/kernel" ] && K=$v
+done
+for fl in itools dracut; do
+	[ $fl = dracut ] && ! ls "${WCACHE_VM_CACHE:-/var/tmp/wcache-vm}"/debs/dracut-core_*.deb >/dev/null 2>&1 &&
+		continue
+	t=$SECONDS
+	if tests/boot/mkinitrd-host.sh $fl "$K" "$OUT/initrd-$fl.img" >"$tmp/mkinitrd-$fl.log" 2>&1 &&
+	   contents "$OUT/initrd-$fl.img" $fl; then
+		tap OK "$fl: the generated initramfs ($((SECONDS - t)) s) carries wcachectl, dm-wcache.ko, the rules and the boot scripts"
+	else
+		tap NOTOK "$fl: generate the initramfs"
+		tail -n 20 "$tmp/mkinitrd-$fl.log" | sed 's/^/# /'
+	fi
+done
+
 boot "setup" "$tmp/setup.log" --disk "$A:384M" --disk "$B:128M" -- \
 	bash tests/boot/initramfs-guest.bash setup "$OUT"
 if [ ! -s "$OUT/fsuuid" ] || [ ! -s "$OUT/gen1.sha" ] || [ ! -s "$OUT/initrd-itools.img" ]; then
@@ -64,8 +99,10 @@ for fl in itools dracut; do
 		continue
 	fi
 	what="$fl initramfs"
+	extra=""
+	[ $fl = dracut ] && extra="rd.lvm.lv=wcvg/root_wco"
 	boot "$what" "$tmp/$fl.log" --initrd "$img" --disk "$A" --disk "$B" \
-		--append "root=UUID=$(cat "$OUT/fsuuid") rw rootwait rootdelay=60 init=/sbin/init quiet loglevel=3 wcache.vg=wcvg wcache.gen=$gen wcache.fsuuid=$(cat "$OUT/fsuuid") wcache.bkuuid=$(cat "$OUT/bkuuid")"
+		--append "root=UUID=$(cat "$OUT/fsuuid") rw rootwait rootdelay=60 init=/sbin/init quiet loglevel=3 wcache.vg=wcvg wcache.gen=$gen wcache.fsuuid=$(cat "$OUT/fsuuid") wcache.bkuuid=$(cat "$OUT/bkuuid") $extra"
 	verify_sums "$tmp/$fl.log" "$gen" "$what"
 	gen=$((gen + 1))
 done

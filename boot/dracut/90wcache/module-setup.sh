@@ -26,7 +26,7 @@ installkernel() {
 }
 
 install() {
-	inst_multiple /usr/sbin/wcachectl /usr/lib/wcache/wcache-activate-all \
+	inst_multiple /usr/sbin/wcachectl /usr/lib/wcache/wcache-activate-all tr \
 		/lib/udev/wcache-part awk md5sum sort sed modprobe cat mkdir
 	inst_rules 12-wcache-hide.rules 69-wcache.rules
 	inst_hook initqueue/settled 60 "$moddir/wcache-settled.sh"
