@@ -86,6 +86,15 @@ UDEVRULESDIR	?= /lib/udev/rules.d
 SYSTEMDUNITDIR	?= /lib/systemd/system
 LVMPROFILEDIR	?= /etc/lvm/profile
 DKMSSRCDIR	?= /usr/src/dm-wcache-$(VERSION)
+# early boot (boot/): helpers, initramfs-tools hook and scripts, dracut module
+WCLIBDIR	?= /usr/lib/wcache
+UDEVLIBDIR	?= /lib/udev
+INITRAMFSDIR	?= /usr/share/initramfs-tools
+DRACUTDIR	?= /usr/lib/dracut/modules.d
+INST_ITOOLS	:= hooks/wcache scripts/local-top/wcache scripts/local-block/wcache
+INST_DRACUT	:= $(notdir $(wildcard boot/dracut/90wcache/*.sh))
+# "make install" without DESTDIR regenerates the initramfs (0: never)
+UPDATE_INITRAMFS ?= 1
 
 INST_MODSRC	:= $(filter-out %.mod.c,$(wildcard kernel/*.c)) \
 		   $(wildcard kernel/*.h kernel/Kbuild) kernel/Makefile
@@ -101,7 +110,7 @@ INST_COMPL	:= $(firstword $(wildcard $(addprefix completion/,wcachectl wcachectl
 # installed files use $(SBINDIR)/wcachectl where they name /usr/sbin/wcachectl
 SUBST_SBIN	:= sed 's|/usr/sbin/wcachectl|$(SBINDIR)/wcachectl|g'
 
-.PHONY: install install-tools install-dkms-src uninstall deb
+.PHONY: install install-tools install-boot install-dkms-src uninstall deb
 
 install: install-tools install-dkms-src
 
@@ -128,6 +137,36 @@ install-tools:
 	@set -e; for f in $(INST_COMPL); do \
 		echo "install $$f -> $(BASHCOMPDIR)/wcachectl"; \
 		install -D -m 0644 $$f $(DESTDIR)$(BASHCOMPDIR)/wcachectl; done
+	@# the real root's catch-all unit, enabled statically
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants
+	ln -sfn ../wcache-activate-all.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants/wcache-activate-all.service
+	$(MAKE) install-boot
+
+# early boot: boot/README.md
+install-boot:
+	install -d $(DESTDIR)$(WCLIBDIR) $(DESTDIR)$(UDEVLIBDIR)
+	$(SUBST_SBIN) boot/wcache-activate-all >$(DESTDIR)$(WCLIBDIR)/wcache-activate-all
+	chmod 0755 $(DESTDIR)$(WCLIBDIR)/wcache-activate-all
+	install -m 0755 boot/wcache-part $(DESTDIR)$(UDEVLIBDIR)/wcache-part
+	@set -e; for f in $(INST_ITOOLS); do \
+		echo "install boot/initramfs-tools/$$f -> $(INITRAMFSDIR)/$$f"; \
+		install -d $(DESTDIR)$(INITRAMFSDIR)/$${f%/*}; \
+		$(SUBST_SBIN) boot/initramfs-tools/$$f >$(DESTDIR)$(INITRAMFSDIR)/$$f; \
+		chmod 0755 $(DESTDIR)$(INITRAMFSDIR)/$$f; done
+	@set -e; for f in $(INST_DRACUT); do \
+		echo "install boot/dracut/90wcache/$$f -> $(DRACUTDIR)/90wcache"; \
+		install -d $(DESTDIR)$(DRACUTDIR)/90wcache; \
+		$(SUBST_SBIN) boot/dracut/90wcache/$$f >$(DESTDIR)$(DRACUTDIR)/90wcache/$$f; \
+		chmod 0755 $(DESTDIR)$(DRACUTDIR)/90wcache/$$f; done
+	$(if $(DESTDIR),,$(update-initramfs))
+
+# regenerate the initramfs of the running kernel (initramfs-tools or dracut)
+define update-initramfs
+	@if [ "$(UPDATE_INITRAMFS)" = 1 ]; then \
+		if command -v update-initramfs >/dev/null; then update-initramfs -u; \
+		elif command -v dracut >/dev/null; then dracut -f; fi; fi
+endef
 
 install-dkms-src:
 	@set -e; for f in $(INST_MODSRC) VERSION; do \
@@ -144,8 +183,14 @@ uninstall:
 		$(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(INST_UDEV))) \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(INST_UNITS))) \
 		$(addprefix $(DESTDIR)$(LVMPROFILEDIR)/,$(notdir $(INST_PROFILES))) \
-		$(if $(INST_COMPL),$(DESTDIR)$(BASHCOMPDIR)/wcachectl)
+		$(if $(INST_COMPL),$(DESTDIR)$(BASHCOMPDIR)/wcachectl) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants/wcache-activate-all.service \
+		$(DESTDIR)$(WCLIBDIR)/wcache-activate-all $(DESTDIR)$(UDEVLIBDIR)/wcache-part \
+		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(INST_ITOOLS)) \
+		$(addprefix $(DESTDIR)$(DRACUTDIR)/90wcache/,$(INST_DRACUT))
+	-rmdir $(DESTDIR)$(WCLIBDIR) $(DESTDIR)$(DRACUTDIR)/90wcache 2>/dev/null
 	rm -rf $(DESTDIR)$(DKMSSRCDIR)
+	$(if $(DESTDIR),,$(update-initramfs))
 
 # Build in a copy of the tree (tracked and untracked, not ignored files) under
 # build/deb/, with debian/ from packaging/debian/ and debian/changelog

@@ -12,6 +12,17 @@ clang libclang-rt-14-dev
 linux-perf
 debootstrap dwarves"
 
+# dracut cannot be installed next to initramfs-tools (the linux-image packages
+# the VM tests boot depend on it): tests/boot/initramfs.sh unpacks these .debs
+# into the VM's throwaway root instead
+DEBDIR=${WCACHE_VM_CACHE:-/var/tmp/wcache-vm}/debs
+for p in dracut-core dracut; do
+	ls "$DEBDIR/${p}_"*.deb >/dev/null 2>&1 && continue
+	mkdir -p "$DEBDIR"
+	(cd "$DEBDIR" && apt-get download -q "$p" >/dev/null 2>&1) ||
+		echo "install-deps: cannot download $p (the dracut boot test will be skipped)" >&2
+done
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,15 @@
 #include "vgscan.h"
 
 #define FORCE_WIPE_BYTES	(1ULL << 20)
+
+static const char *uts_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		return "(unknown)";
+	return u.release;
+}
 
 static void fail_path(const char *vg, const char *lv, char *buf, size_t len)
 {
@@ -164,7 +174,8 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 {
 	char reason[WC_ERR_MAX];
 	struct wc_pair p;
-	int r, partial, refusal;
+	uint32_t ver[3];
+	int r, partial, refusal, mapped = 0;
 
 	r = wc_pair_load_cached(vg, lv, &p);
 	if (r)
@@ -211,6 +222,17 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 		wc_warn("%s/%s has LVM snapshots (lvcreate -s while the pairing was inactive?): they hold the bare %s, without the data the cache holds, not a copy of %s/%s. Remove them ('lvs -o name,origin %s' lists them)",
 			vg, p.origin->attr[0] == 'o' ? p.origin->name : p.cache->name,
 			p.origin->attr[0] == 'o' ? "origin" : "cachevol", vg, lv, vg);
+	/*
+	 * No target (a DKMS build that failed for this kernel): the origin
+	 * stays inactive and hidden, and the way out is the offline writeback.
+	 */
+	if (!wc_pair_mapped(&p, &mapped, NULL, NULL) && !mapped &&
+	    !wc_dm_target_present(wc_target_name(p.ot.target), ver)) {
+		r = wc_err(WC_ENOTARGET, "the kernel %s has no %s target (module dm-%s missing): %s/%s stays inactive and its origin %s/%s hidden, because the cache may hold data the origin lacks. Install the module for this kernel (dkms autoinstall) and run 'wcachectl activate %s/%s', or write the cache back without it: 'wcachectl writeback --offline %s/%s'",
+			   uts_release(), wc_target_name(p.ot.target), wc_target_name(p.ot.target),
+			   vg, lv, vg, p.origin->name, vg, lv, vg, lv);
+		goto out;
+	}
 	r = wc_pair_map(&p, p.ot.state == WC_ST_SPLITTING);
 	if (r == WC_ENOTARGET && p.ot.target == WC_TARGET_WCACHE) {
 		wc_offline_hint(vg, lv, reason, sizeof(reason));

@@ -93,6 +93,9 @@ snapshot() {
 	}
 	step "dpkg -i done"
 	grep -E "Building (initial module )?for $K" "$PKGT/install.log"
+	# the initramfs was regenerated (dpkg trigger) with the early-boot hook
+	grep -q "update-initramfs: Generating /boot/initrd.img-$K" "$PKGT/install.log"
+	lsinitramfs "/boot/initrd.img-$K" | grep -q 'scripts/local-top/wcache$'
 	[ "$(dpkg-query -W -f='${Status} ${Version}' dm-wcache-dkms)" = "install ok installed $VERSION" ]
 	[ "$(dpkg-query -W -f='${Status} ${Version}' wcachectl)" = "install ok installed $VERSION" ]
 	run dkms status -m dm-wcache -v "$VERSION" -k "$K"
