@@ -65,6 +65,14 @@ MAGIC = b'WCCRASH1'
 SHDR = struct.Struct('<8sQQQ')		# magic, block, version, run
 BLKDISCARD = 0x1277
 Z = frozenset([0])
+PROF = {}
+CNT = {}
+
+
+def prof(what, t0):
+    PROF['img-' + what] = PROF.get('img-' + what, 0) + time.time() - t0
+    CNT['img-' + what] = CNT.get('img-' + what, 0) + 1
+    return time.time()
 
 
 class CheckFail(Exception):
@@ -548,6 +556,7 @@ class Run:
     # --- crash images
     def image(self):
         if self.cfg.mode == 'snap':
+            t = time.time()
             dmio.suspend('ck-o')
             try:
                 dmio.suspend('ck-c')
@@ -558,6 +567,7 @@ class Run:
                     dmio.resume('ck-c')
             finally:
                 dmio.resume('ck-o')
+            prof('copy', t)
             self.check_image(self.O2, 0, self.C2, 0, self.m.crash)
         elif self.cfg.mode == 'powercut':
             self.powercut()
@@ -605,6 +615,7 @@ class Run:
                            'blocks': c.nblocks, 'table_opts': self.opts,
                            'stamp': 'tests/crashcheck/README.md',
                            'allowed': exp}, f)
+        t = time.time()
         io = dmio.create('ck-io', self.osect, 'linear', '%s %d' % (odev, ooff))
         ic = dmio.create('ck-ic', self.csect, 'linear', '%s %d' % (cdev, coff))
         try:
@@ -614,6 +625,7 @@ class Run:
             except dmio.DMError as e:
                 raise CheckFail('image %d: the target refused to load it: %s'
                                 % (n, e))
+            t = prof('create', t)
             st = dmio.status('ck-iw').split()
             if st[0] != '0':
                 raise CheckFail('image %d: error after load: %s' %
@@ -624,6 +636,7 @@ class Run:
                                        'crash image %d' % n)
             finally:
                 os.close(fd)
+            t = prof('check', t)
             if c.drain_every and n % c.drain_every == 0 and \
                     c.target == 'wcache':
                 dmio.message('ck-iw', 'writeback')
@@ -640,12 +653,22 @@ class Run:
                 finally:
                     os.close(fd)
         finally:
+            t = prof('drain', t)
             for nm in ('ck-iw', 'ck-io', 'ck-ic'):
                 if dmio.exists(nm):
                     dmio.remove(nm)
+            prof('remove', t)
 
     # --- operations
     def step(self, i, op):
+        t = time.time()
+        try:
+            self.step1(i, op)
+        finally:
+            PROF[op[0]] = PROF.get(op[0], 0) + time.time() - t
+            CNT[op[0]] = CNT.get(op[0], 0) + 1
+
+    def step1(self, i, op):
         k = op[0]
         nb = self.cfg.nblocks
         if k == 'w':
@@ -1006,6 +1029,9 @@ def main():
                                               'ops': ops[:i + 1]}))
         if cfg.replay:
             break
+    if os.environ.get('CC_PROFILE'):
+        for k in sorted(PROF):
+            print('# profile %s: %d ops, %.2f s' % (k, CNT[k], PROF[k]))
     print('crashcheck: %s %s sector %d seed %d..%d, %d ops, %d images, '
           '%d live checks, %d failed, %.0f s' % (
               cfg.target, cfg.mode, cfg.sector, cfg.seed,
