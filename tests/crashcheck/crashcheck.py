@@ -117,7 +117,8 @@ class Model:
     contents written since (any may be on disk after a crash); latest = what
     a read must return now; hist = every version the block ever held."""
 
-    def __init__(self):
+    def __init__(self, ack=False):
+        self.ack = ack		# self-test: claim every write durable
         self.stable = {}
         self.pending = {}
         self.latest = {}
@@ -135,6 +136,9 @@ class Model:
         self.hist.setdefault(b, set()).add(v)
         self.latest[b] = frozenset([v])
         self.pending.setdefault(b, set()).add(v)
+        if self.ack:
+            self.stable[b] = self.latest[b]
+            del self.pending[b]
 
     def discard(self, b):
         s = frozenset(self.hist.get(b, ())) | Z
@@ -386,7 +390,7 @@ class Run:
         self.seed = seed
         self.bs = cfg.block
         self.st = Stamp(self.bs, (seed & 0xffffffff) | 0x5eed00000000)
-        self.m = Model()
+        self.m = Model(cfg.selftest_ack)
         self.ver = 0
         self.images = 0
         self.lives = 0
@@ -971,6 +975,9 @@ def main():
                     help='run the operation list in FILE (JSON, as printed '
                     'on failure) instead of a generated one')
     ap.add_argument('--print-ops', action='store_true')
+    ap.add_argument('--selftest-ack', action='store_true',
+                    help='self-test: the model claims every write durable '
+                    'when it completes (a power cut must then be caught)')
     cfg = ap.parse_args()
     if cfg.sector == 4096 and not cfg.allow_4k:
         sys.exit('crashcheck: --sector 4096 oopses the kernel on main '
