@@ -53,6 +53,7 @@ import random
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zlib
 
@@ -372,8 +373,15 @@ def gen_ops(seed, cfg, n):
             ops.append(['R', random_opts(rng, cfg.target, ncb)])
         elif x < 0.88:
             ops.append(['m', rng.choice(msgs)])
-        elif x < 0.93:
+        elif x < 0.90:
             ops.append(['z', rng.choice([10, 50, 200])])
+        elif x < 0.93:
+            b = blk()
+            m = min(rng.choice([2, 4, 8, 16]), nb - b)
+            b2 = rng.randrange(nb)
+            if b <= b2 < b + m:
+                b2 = (b + m) % nb
+            ops.append(['c', b, m, b2])
         else:
             # an overwrite burst over the hot set fills the cache
             b = rng.randrange(hot)
@@ -518,6 +526,49 @@ class Run:
         if sync:
             self.m.flush()
             self.ev(('f',))
+
+    def concurrent(self, b, n, b2):
+        """Thread A writes blocks [b, b+n) in one bio (bypassed when over
+        sequential_cutoff); thread B, 5 ms later, writes block b2 and
+        fsyncs.  B's fsync covers B's write only: A was still in flight."""
+        va = list(range(self.ver + 1, self.ver + n + 1))
+        vb = self.ver + n + 1
+        self.ver = vb
+        da = b''.join(self.st.make(b + i, va[i]) for i in range(n))
+        db = self.st.make(b2, vb)
+        errs = []
+
+        def ta():
+            try:
+                self.pwrite(self.fd, da, b)
+            except CheckFail as e:
+                errs.append(str(e))
+
+        def tb():
+            try:
+                time.sleep(0.005)
+                self.pwrite(self.fd, db, b2)
+                os.fsync(self.fd)
+            except (CheckFail, OSError) as e:
+                errs.append(str(e))
+        th = [threading.Thread(target=ta), threading.Thread(target=tb)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        if errs:
+            raise CheckFail('concurrent writes: ' + '; '.join(errs))
+        for i in range(n):
+            self.m.write(b + i, va[i])
+            self.ev(('w', b + i, va[i]))
+        self.m.write(b2, vb)
+        self.ev(('w', b2, vb))
+        if not b <= b2 < b + n:
+            # B's write completed before B's fsync started
+            self.m.stable[b2] = frozenset([vb])
+            self.m.pending.pop(b2, None)
+        self.live_check(b, n)
+        self.live_check(b2, 1)
 
     def ev(self, e):
         if self.cfg.mode == 'logwrites':
@@ -686,6 +737,8 @@ class Run:
                 self.write(e, n, sync and j == len(sizes) - 1)
                 e += n
             self.live_check(b, e - b)
+        elif k == 'c':
+            self.concurrent(*op[1:])
         elif k == 'd':
             _, b, n = op
             r = struct.pack('QQ', b * self.bs, n * self.bs)
