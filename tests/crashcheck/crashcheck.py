@@ -322,6 +322,7 @@ def gen_ops(seed, cfg, n):
     if cfg.target == 'wcache':
         msgs += ['writeback', 'flush_on_suspend']
     last_end = None
+    cur = ops[0][1]
 
     def blk():
         if rng.random() < 0.5:
@@ -370,7 +371,10 @@ def gen_ops(seed, cfg, n):
             b = rng.randrange(nb)
             ops.append(['r', b, min(rng.randint(1, 32), nb - b)])
         elif x < 0.83:
-            ops.append(['R', random_opts(rng, cfg.target, ncb)])
+            cur = random_opts(rng, cfg.target, ncb)
+            ops.append(['R', cur])
+            if 'max_age' in cur and rng.random() < 0.3:
+                ops.append(['a'])
         elif x < 0.88:
             ops.append(['m', rng.choice(msgs)])
         elif x < 0.90:
@@ -569,6 +573,24 @@ class Run:
             self.m.pending.pop(b2, None)
         self.live_check(b, n)
         self.live_check(b2, 1)
+
+    def age_check(self):
+        """max_age: with no user I/O for max_age + two commit intervals +
+        1 s, no block may still be dirty (status field 5)."""
+        o = dict(zip(self.opts, self.opts[1:]))
+        if self.cfg.target != 'wcache' or 'max_age' not in o:
+            return
+        age = int(o['max_age'])
+        ac = int(o.get('autocommit_time', 1000))
+        if ac > 2000:
+            return
+        wait = age + 2 * ac + 1000
+        time.sleep(wait / 1000.0)
+        st = dmio.status('ck-wc').split()
+        if st[4] != '0':
+            raise CheckFail('max_age %d: %s blocks still dirty after %d ms '
+                            'without I/O (status %s)' % (age, st[4], wait,
+                                                         ' '.join(st)))
 
     def ev(self, e):
         if self.cfg.mode == 'logwrites':
@@ -772,6 +794,8 @@ class Run:
                 raise CheckFail('message %s failed: %s' % (msg, e))
         elif k == 'z':
             time.sleep(op[1] / 1000.0)
+        elif k == 'a':
+            self.age_check()
         elif k == 'i':
             self.image()
         else:

@@ -31,21 +31,21 @@ images() {
 }
 
 @test "crashcheck: RAM-disk copies at random points, live reads after every step" {
-	run $CC --mode snap --seed 1 --ops 80 --image-every 8
+	run $CC --mode snap --seed 1 --ops 40 --image-every 6
 	echo "$output"
 	[ "$status" = 0 ]
-	[ "$(images)" -ge 5 ]
+	[ "$(images)" -ge 4 ]
 }
 
 @test "crashcheck: power cuts of null_blk volatile caches" {
-	run $CC --mode powercut --seed 2 --ops 60 --image-every 12
+	run $CC --mode powercut --seed 2 --ops 30 --image-every 8
 	echo "$output"
 	[ "$status" = 0 ]
 	[ "$(images)" -ge 3 ]
 }
 
 @test "crashcheck: dm-log-writes replay, sampled FLUSH/FUA points" {
-	run $CC --mode logwrites --seed 4 --ops 50 --lw-sample 3 --max-images 8
+	run $CC --mode logwrites --seed 4 --ops 30 --lw-sample 3 --max-images 5
 	echo "$output"
 	[ "$status" = 0 ]
 	[ "$(images)" -ge 4 ]
