@@ -56,12 +56,14 @@
 
 /*
  * Commit sequence numbers (superblock durable_seq, entry seq) are kept in
- * 40 bits in memory: on disk they must be below 2^WCACHE_SEQ_BITS, and the
+ * 52 bits in memory: on disk they must be below 2^WCACHE_SEQ_BITS, and the
  * target refuses to commit past that (error state) instead of wrapping,
  * which would write entries with seq 0 and make the cache unloadable.
- * (2^40 commits: 35 years at a thousand commits a second.)
+ * (2^52 commits: 142 years at a million commits a second; commits with
+ * nothing to write take no number.)  Caches written with the earlier
+ * 40-bit limit load unchanged.
  */
-#define WCACHE_SEQ_BITS			40
+#define WCACHE_SEQ_BITS			52
 #define WCACHE_SEQ_LIMIT		(1ULL << WCACHE_SEQ_BITS)
 
 /* Superblock flags. */

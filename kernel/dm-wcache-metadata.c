@@ -145,7 +145,7 @@ static int wc_io_sync(struct wcache *wc, struct block_device *bdev,
 int wc_read_sb(struct wcache *wc, struct wcache_disk_sb *sb)
 {
 	int r = wc_io_sync(wc, wc->cache->bdev, REQ_OP_READ, wc->sb_buf,
-			   WCACHE_SB_SECTOR, 1);
+			   WCACHE_SB_SECTOR, wc->io_sectors);
 
 	if (!r)
 		memcpy(sb, wc->sb_buf, sizeof(*sb));
@@ -169,6 +169,10 @@ static void wc_geometry(struct wcache *wc, u64 cache_sectors, u64 *n_out,
 	usable = cache_sectors - WCACHE_MD_OFFSET - align;
 	n = div64_u64(usable * WCACHE_ENTRIES_PER_SECTOR,
 		      bs * WCACHE_ENTRIES_PER_SECTOR + 1);
+	/*
+	 * Blocks are indexed with 32 bits.  New caches past that are refused
+	 * (wc_format()); caches formatted when it silently capped still load.
+	 */
 	if (n > WC_NIL - 1)
 		n = WC_NIL - 1;
 	for (;;) {
@@ -181,6 +185,27 @@ static void wc_geometry(struct wcache *wc, u64 cache_sectors, u64 *n_out,
 	*n_out = n;
 	*md_out = md;
 	*data_out = data;
+}
+
+/*
+ * Can a blank cache device be formatted for this table?  (The constructor
+ * asks, to refuse with a clear message; wc_format() checks again.)
+ */
+int wc_check_new_geometry(struct wcache *wc, const char **reason)
+{
+	u64 cache_sectors = bdev_nr_sectors(wc->cache->bdev);
+	u64 n, md, data;
+
+	wc_geometry(wc, cache_sectors, &n, &md, &data);
+	if (n < 16) {
+		*reason = "Cache device too small";
+		return -ENOSPC;
+	}
+	if (n == WC_NIL - 1 && data + (n + 1) * wc->block_sectors <= cache_sectors) {
+		*reason = "Cache device too large for its block size (at most 2^32-2 blocks); use a larger block size";
+		return -EFBIG;
+	}
+	return 0;
 }
 
 /*
@@ -243,6 +268,11 @@ int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 	    le64_to_cpu(sb->md_sectors) != md ||
 	    le64_to_cpu(sb->data_offset) != data) {
 		*reason = "Corrupt superblock (geometry)";
+		return -EINVAL;
+	}
+	/* whole logical blocks of the cache device, see wc_do_commit() */
+	if ((WCACHE_MD_OFFSET | data) & (wc->io_sectors - 1)) {
+		*reason = "Cache layout is not aligned to the cache device's logical block size";
 		return -EINVAL;
 	}
 	if (le64_to_cpu(sb->durable_seq) >= WCACHE_SEQ_LIMIT) {
@@ -334,8 +364,9 @@ static int wc_scan_md(struct wcache *wc, const char **reason,
 		u64 i;
 		int r;
 
+		/* the tail up to a logical block is padding before the data */
 		r = wc_io_sync(wc, wc->cache->bdev, REQ_OP_READ, wc->cbuf,
-			       wc->md_offset + s, n);
+			       wc->md_offset + s, round_up(n, wc->io_sectors));
 		if (r) {
 			*reason = "Cannot read the metadata area";
 			return r;
@@ -517,13 +548,34 @@ void wc_retire_locked(struct wcache *wc, u32 b)
 	struct wc_entry *e = &wc->entries[b];
 	u64 m = e->meta;
 
-	wc_chain_remove(wc, b);
 	if (!wm_seq(m) && !wm_inflight(m)) {
+		wc_chain_remove(wc, b);
 		wc_push_free(wc, b);
 		return;
 	}
+	/*
+	 * A FREEING entry stays on the chain until its free slot is durable:
+	 * its version is still valid on disk, and a write to the block must
+	 * not bypass the cache until then (see wc_has_version()).
+	 */
 	WRITE_ONCE(e->meta, wm_make(WS_FREEING, 0, wm_inflight(m), 0));
 	wc_mark_dirty(wc, b);
+}
+
+/*
+ * Does oblock have any version a crash could bring back (CURRENT, OLD, or
+ * FREEING whose free slot is not durable yet)?  Bucket lock held.
+ */
+bool wc_has_version(struct wcache *wc, u64 oblock)
+{
+	u32 b = *wc_bucket(wc, oblock);
+
+	while (b != WC_NIL) {
+		if (wc->entries[b].oblock == oblock)
+			return true;
+		b = wc->entries[b].next;
+	}
+	return false;
 }
 
 /* Free every OLD version of oblock (bucket lock held). */
@@ -570,12 +622,18 @@ int wc_alloc_state(struct wcache *wc)
 	 */
 	wc->entries = vcalloc(wc->n_blocks, sizeof(struct wc_entry));
 	wc->buckets = vmalloc_array(nb, sizeof(u32));
-	wc->dirty_bits = bitmap_zalloc(wc->md_sectors, GFP_KERNEL);
-	wc->written_bits = bitmap_zalloc(wc->md_sectors, GFP_KERNEL);
+	/* one bit per metadata sector: beyond kmalloc's reach on large caches */
+	wc->dirty_bits = kvcalloc(BITS_TO_LONGS(wc->md_sectors),
+				  sizeof(unsigned long), GFP_KERNEL);
+	wc->written_bits = kvcalloc(BITS_TO_LONGS(wc->md_sectors),
+				    sizeof(unsigned long), GFP_KERNEL);
 	if (!wc->entries || !wc->buckets || !wc->dirty_bits || !wc->written_bits)
 		return -ENOMEM;
-	for (b = 0; b < nb; b++)
+	for (b = 0; b < nb; b++) {
 		wc->buckets[b] = WC_NIL;
+		if (!(b & 0xffff))
+			cond_resched();
+	}
 	wc->nr_shards = clamp_t(unsigned int, num_possible_cpus(), 1,
 				WC_MAX_SHARDS);
 	wc->nr_shards = min_t(u64, wc->nr_shards, wc->n_blocks);
@@ -588,6 +646,8 @@ int wc_alloc_state(struct wcache *wc)
 	for (b = 0; b < wc->n_blocks; b++) {
 		wc->entries[b].next = WC_NIL;
 		wc->entries[b].meta = wm_make(WS_FREE, 0, 0, 0);
+		if (!(b & 0xffff))
+			cond_resched();
 	}
 	return 0;
 }
@@ -596,8 +656,8 @@ void wc_free_state(struct wcache *wc)
 {
 	kvfree(wc->entries);
 	kvfree(wc->buckets);
-	bitmap_free(wc->dirty_bits);
-	bitmap_free(wc->written_bits);
+	kvfree(wc->dirty_bits);
+	kvfree(wc->written_bits);
 	wc->entries = NULL;
 	wc->buckets = NULL;
 	wc->dirty_bits = NULL;
@@ -612,6 +672,8 @@ static void wc_build_free_lists(struct wcache *wc)
 	while (b--) {
 		if (wm_state(wc->entries[b].meta) == WS_FREE)
 			wc_push_free(wc, b);
+		if (!(b & 0xffff))
+			cond_resched();
 	}
 }
 
@@ -622,14 +684,16 @@ int wc_format(struct wcache *wc)
 {
 	u64 cache_sectors = bdev_nr_sectors(wc->cache->bdev);
 	struct wcache_disk_sb *sb = &wc->sb;
+	const char *reason;
 	u64 n, md, data, s;
 	int r;
 
-	wc_geometry(wc, cache_sectors, &n, &md, &data);
-	if (n < 16) {
-		DMERR("cache device too small");
-		return -ENOSPC;
+	r = wc_check_new_geometry(wc, &reason);
+	if (r) {
+		DMERR("%s", reason);
+		return r;
 	}
+	wc_geometry(wc, cache_sectors, &n, &md, &data);
 	memset(sb, 0, sizeof(*sb));
 	sb->magic = cpu_to_le32(WCACHE_SB_MAGIC);
 	sb->version = cpu_to_le32(WCACHE_FORMAT_VERSION);
@@ -651,8 +715,9 @@ int wc_format(struct wcache *wc)
 	/* Every metadata sector empty, with header and checksum. */
 	for (s = 0; s < md; ) {
 		u64 cnt = min_t(u64, WC_COMMIT_BUF_SECTORS, md - s), i;
+		u64 io_cnt = round_up(cnt, wc->io_sectors);
 
-		memset(wc->cbuf, 0, cnt * WCACHE_SECTOR_SIZE);
+		memset(wc->cbuf, 0, io_cnt * WCACHE_SECTOR_SIZE);
 		for (i = 0; i < cnt; i++) {
 			struct wcache_disk_md_sector *ms =
 				wc->cbuf + i * WCACHE_SECTOR_SIZE;
@@ -663,7 +728,7 @@ int wc_format(struct wcache *wc)
 			ms->hdr.csum = cpu_to_le32(wc_sector_csum(ms));
 		}
 		r = wc_io_sync(wc, wc->cache->bdev, REQ_OP_WRITE, wc->cbuf,
-			       WCACHE_MD_OFFSET + s, cnt);
+			       WCACHE_MD_OFFSET + s, io_cnt);
 		if (r)
 			return r;
 		s += cnt;
@@ -676,7 +741,7 @@ int wc_format(struct wcache *wc)
 	memset(wc->sb_buf, 0, PAGE_SIZE);
 	wc_fill_sb(wc, wc->sb_buf, 0);
 	r = wc_io_sync(wc, wc->cache->bdev, REQ_OP_WRITE | REQ_FUA, wc->sb_buf,
-		       WCACHE_SB_SECTOR, 1);
+		       WCACHE_SB_SECTOR, wc->io_sectors);
 	if (r)
 		return r;
 	r = blkdev_issue_flush(wc->cache->bdev);
@@ -737,6 +802,8 @@ static int wc_verify_recent(struct wcache *wc, u64 *dropped)
 	for (b = 0; b < wc->n_blocks; b++) {
 		struct wc_entry *e = &wc->entries[b];
 
+		if (!(b & 0xffff))
+			cond_resched();
 		if (wm_state(e->meta) != WS_OLD ||
 		    wm_seq(e->meta) <= wc->sb_durable_seq ||
 		    (wm_flags(e->meta) & WF_STABLE))
@@ -803,6 +870,8 @@ int wc_load(struct wcache *wc)
 				  wm_seq(e->meta));
 		wc_chain_insert(wc, b);
 		cached++;
+		if (!(b & 0xffff))
+			cond_resched();
 	}
 	wc_build_free_lists(wc);
 	/*
@@ -816,7 +885,8 @@ int wc_load(struct wcache *wc)
 	 * Write the free slots of dropped entries and record everything
 	 * loaded as durable before any new I/O.
 	 */
-	r = wc_commit_sync(wc, true);
+	/* a read-only table writes nothing: dropped entries stay on disk */
+	r = wc->read_only ? 0 : wc_commit_sync(wc, true);
 	if (r)
 		return r;
 	DMINFO("%s: loaded %llu dirty blocks (%llu verified, %llu dropped, %llu superseded)",
@@ -973,8 +1043,10 @@ again:
 				wc_free_olds_locked(wc, e->oblock);
 			break;
 		case WS_FREEING:
-			if (!wm_inflight(m))
+			if (!wm_inflight(m)) {
+				wc_chain_remove(wc, b);
 				wc_push_free(wc, b);
+			}
 			else
 				set_bit(s, wc->dirty_bits);
 			break;
@@ -984,16 +1056,17 @@ again:
 }
 
 static void wc_end_waiters(struct wcache *wc, struct bio_list *flushes,
-			   struct bio_list *fuas, int r);
+			   struct bio_list *fuas, int r, int fua_r);
 
 static int wc_do_commit(struct wcache *wc, bool write_sb)
 {
 	struct bio_list flushes, fuas;
 	struct wc_batch batch;
 	u64 seq, s, run_start = 0, run_len = 0, used = 0, n_written = 0;
-	bool origin_dirty, sb_written = false;
+	u64 io = wc->io_sectors, next_group = 0;
+	bool origin_dirty, empty, sb_written = false;
 	u64 sb_durable = wc->durable_seq;
-	int r = 0;
+	int r = 0, origin_err = 0;
 
 	bio_list_init(&flushes);
 	bio_list_init(&fuas);
@@ -1004,17 +1077,23 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 	bio_list_init(&wc->fua_bios);
 	origin_dirty = wc->origin_dirty;
 	wc->origin_dirty = false;
-	seq = wc->commit_seq + 1;
-	WRITE_ONCE(wc->commit_seq, seq);
 	spin_unlock_irq(&wc->flush_lock);
 	atomic_set(&wc->uncommitted, 0);
 	smp_mb();
+	/*
+	 * A commit with no metadata to write (only flush requests) takes no
+	 * sequence number: it writes nothing that would carry one.
+	 */
+	empty = !write_sb &&
+		find_first_bit(wc->dirty_bits, wc->md_sectors) >= wc->md_sectors;
+	seq = wc->commit_seq + !empty;
+	WRITE_ONCE(wc->commit_seq, seq);
 
 	if (READ_ONCE(wc->error)) {
 		r = -EIO;
 		goto out;
 	}
-	if (unlikely(seq >= WCACHE_SEQ_LIMIT)) {
+	if (unlikely(!empty && seq >= WCACHE_SEQ_LIMIT)) {
 		/* never wrap: seq 0 means "not yet committed" in memory */
 		wc_set_error(wc, -EOVERFLOW, "commit (sequence numbers exhausted)");
 		r = -EOVERFLOW;
@@ -1022,10 +1101,18 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 	}
 	bitmap_zero(wc->written_bits, wc->md_sectors);
 	wc_batch_init(&batch);
+	/*
+	 * Metadata is written in whole logical blocks of the cache device
+	 * (io_sectors sectors, aligned): a dirty sector brings the other
+	 * sectors of its logical block along, generated from memory, and
+	 * the padding after the last metadata sector is written as zeros.
+	 */
 	for_each_set_bit(s, wc->dirty_bits, wc->md_sectors) {
-		if (!test_and_clear_bit(s, wc->dirty_bits))
+		u64 g = round_down(s, io), t;
+
+		if (g < next_group)
 			continue;
-		if (run_len && (s != run_start + run_len ||
+		if (run_len && (g != run_start + run_len ||
 				used == WC_COMMIT_BUF_SECTORS)) {
 			wc_io_async(wc, &batch, wc->cache->bdev,
 				    REQ_OP_WRITE | REQ_SYNC,
@@ -1041,13 +1128,24 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 			}
 		}
 		if (!run_len)
-			run_start = s;
-		if (wc_gen_sector(wc, s, seq, wc->cbuf + used * WCACHE_SECTOR_SIZE))
-			set_bit(s, wc->dirty_bits);
-		set_bit(s, wc->written_bits);
-		used++;
-		run_len++;
-		n_written++;
+			run_start = g;
+		for (t = g; t < g + io; t++) {
+			void *buf = wc->cbuf + used * WCACHE_SECTOR_SIZE;
+
+			if (t >= wc->md_sectors) {
+				memset(buf, 0, WCACHE_SECTOR_SIZE);
+			} else {
+				/* ordered like wc_mark_dirty() expects */
+				test_and_clear_bit(t, wc->dirty_bits);
+				if (wc_gen_sector(wc, t, seq, buf))
+					set_bit(t, wc->dirty_bits);
+				set_bit(t, wc->written_bits);
+			}
+			used++;
+			run_len++;
+			n_written++;
+		}
+		next_group = g + io;
 	}
 	if (run_len)
 		wc_io_async(wc, &batch, wc->cache->bdev, REQ_OP_WRITE | REQ_SYNC,
@@ -1057,7 +1155,7 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 		memset(wc->sb_buf, 0, PAGE_SIZE);
 		wc_fill_sb(wc, wc->sb_buf, sb_durable);
 		wc_io_async(wc, &batch, wc->cache->bdev, REQ_OP_WRITE | REQ_SYNC,
-			    wc->sb_buf, WCACHE_SB_SECTOR, 1);
+			    wc->sb_buf, WCACHE_SB_SECTOR, wc->io_sectors);
 		sb_written = true;
 	}
 	r = wc_batch_wait(&batch);
@@ -1069,12 +1167,16 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 		if (r)
 			goto io_err;
 	}
-	if (origin_dirty) {
-		r = blkdev_issue_flush(wc->origin->bdev);
-		if (r) {
-			wc_set_error(wc, r, "origin flush");
-			goto out;
-		}
+	if (origin_dirty && blkdev_issue_flush(wc->origin->bdev)) {
+		/*
+		 * The flush requests of this commit fail, and the next one
+		 * flushes the origin again; the cache itself is fine.
+		 */
+		origin_err = -EIO;
+		WRITE_ONCE(wc->origin_flush_errors, wc->origin_flush_errors + 1);
+		spin_lock_irq(&wc->flush_lock);
+		wc->origin_dirty = true;
+		spin_unlock_irq(&wc->flush_lock);
 	}
 	if (sb_written)
 		wc->sb_durable_seq = sb_durable;
@@ -1083,7 +1185,8 @@ static int wc_do_commit(struct wcache *wc, bool write_sb)
 	if (n_written)
 		wc_note_commit(wc, seq);
 out:
-	wc_end_waiters(wc, &flushes, &fuas, r);
+	/* FUA writes went to the cache: the origin flush is not theirs */
+	wc_end_waiters(wc, &flushes, &fuas, r ? r : origin_err, r);
 	if (!r && n_written) {
 		for_each_set_bit(s, wc->written_bits, wc->md_sectors) {
 			wc_complete_sector(wc, s, seq);
@@ -1093,7 +1196,7 @@ out:
 	}
 	wake_up_all(&wc->free_wait);
 	wake_up_all(&wc->commit_wait);
-	return r;
+	return r ? r : origin_err;
 io_err:
 	wc_set_error(wc, r, "metadata commit");
 	r = -EIO;
@@ -1101,7 +1204,7 @@ io_err:
 }
 
 static void wc_end_waiters(struct wcache *wc, struct bio_list *flushes,
-			   struct bio_list *fuas, int r)
+			   struct bio_list *fuas, int r, int fua_r)
 {
 	struct bio *bio;
 
@@ -1110,7 +1213,7 @@ static void wc_end_waiters(struct wcache *wc, struct bio_list *flushes,
 		bio_endio(bio);
 	}
 	while ((bio = bio_list_pop(fuas)))
-		wc_end_fua_bio(bio, r);
+		wc_end_fua_bio(bio, fua_r);
 }
 
 void wc_commit_work(struct work_struct *work)
@@ -1155,6 +1258,5 @@ void wc_commit_timer_fn(struct timer_list *t)
 		wc_queue_commit(wc);
 	else if (wc_wb_needed(wc))
 		wc_kick_writeback(wc);
-	mod_timer(&wc->commit_timer,
-		  jiffies + msecs_to_jiffies(wc->a.autocommit_ms));
+	mod_timer(&wc->commit_timer, jiffies + wc_timer_period(wc));
 }

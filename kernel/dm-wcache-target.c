@@ -207,6 +207,7 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	wc->ti = ti;
+	wc->read_only = !(dm_table_get_mode(ti->table) & FMODE_WRITE);
 	wc->a.high_wm = 50;
 	wc->a.low_wm = 45;
 	wc->a.writeback_jobs = 1024;
@@ -253,6 +254,12 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -EINVAL;
 		goto bad;
 	}
+	wc->io_sectors = bdev_logical_block_size(wc->cache->bdev) >> SECTOR_SHIFT;
+	if (WCACHE_MD_OFFSET & (wc->io_sectors - 1)) {
+		ti->error = "Cache device's logical block size is above 4 KiB";
+		r = -EINVAL;
+		goto bad;
+	}
 	if (ti->len & (wc->block_sectors - 1)) {
 		ti->error = "Target length is not a multiple of the block size";
 		r = -EINVAL;
@@ -293,10 +300,13 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_init(&wc->wb_lock);
 	mutex_init(&wc->msg_lock);
 	spin_lock_init(&wc->flush_lock);
+	spin_lock_init(&wc->age_lock);
 	bio_list_init(&wc->flush_bios);
 	bio_list_init(&wc->fua_bios);
 	INIT_WORK(&wc->commit_work, wc_commit_work);
 	INIT_WORK(&wc->wb_work, wc_wb_work);
+	INIT_WORK(&wc->wb_drain_work, wc_wb_drain_work);
+	INIT_DELAYED_WORK(&wc->wb_delayed, wc_wb_retry_work);
 	timer_setup(&wc->commit_timer, wc_commit_timer_fn, 0);
 	wc->suspended = true;
 
@@ -313,7 +323,11 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	r = wc_check_sb(wc, &sb, &reason);
 	if (r == -ENODATA) {
-		r = 0;
+		r = wc_check_new_geometry(wc, &reason);
+		if (r) {
+			ti->error = (char *)reason;
+			goto bad;
+		}
 	} else if (r) {
 		ti->error = (char *)reason;
 		goto bad;
@@ -351,6 +365,9 @@ static void wcache_dtr(struct dm_target *ti)
 
 	del_timer_sync(&wc->commit_timer);
 	if (wc->wq) {
+		WRITE_ONCE(wc->wb_stop, true);
+		cancel_work_sync(&wc->wb_drain_work);
+		cancel_delayed_work_sync(&wc->wb_delayed);
 		cancel_work_sync(&wc->wb_work);
 		cancel_work_sync(&wc->commit_work);
 	}
@@ -382,14 +399,23 @@ static u32 wc_bio_csum(struct bio *bio)
 	return (u32)xxh64_digest(&st);
 }
 
-static bool wc_is_cached(struct wcache *wc, u64 oblock)
+/*
+ * For a read: is oblock's current version in the cache?  For a write
+ * (@any): does oblock have any version on the cache device that a crash
+ * could bring back?  Such a write must go through the cache, so that its
+ * newer entry wins over that version on load.
+ */
+static bool wc_is_cached(struct wcache *wc, u64 oblock, bool any)
 {
 	spinlock_t *lock = wc_lock_for(wc, oblock);
 	unsigned long flags;
 	bool r;
 
 	spin_lock_irqsave(lock, flags);
-	r = wc_find_current(wc, oblock) != WC_NIL;
+	if (any)
+		r = wc_has_version(wc, oblock);
+	else
+		r = wc_find_current(wc, oblock) != WC_NIL;
 	spin_unlock_irqrestore(lock, flags);
 	return r;
 }
@@ -399,12 +425,12 @@ static bool wc_is_cached(struct wcache *wc, u64 oblock)
  * from @sector on whose cached state is @cached, at most @sectors.
  */
 static sector_t wc_run_sectors(struct wcache *wc, sector_t sector,
-			       sector_t sectors, bool cached)
+			       sector_t sectors, bool cached, bool any)
 {
 	u64 ob = sector >> (wc->block_shift - SECTOR_SHIFT);
 	sector_t run = 0, step;
 
-	while (run < sectors && wc_is_cached(wc, ob) == cached) {
+	while (run < sectors && wc_is_cached(wc, ob, any) == cached) {
 		step = wc->block_sectors -
 		       ((sector + run) & (wc->block_sectors - 1));
 		run += step;
@@ -547,7 +573,7 @@ static int wc_map_read(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 	 * piece; a cached block is read from the cache on its own.
 	 */
 	if (n > wc->block_sectors - (sector & (wc->block_sectors - 1))) {
-		sector_t run = wc_run_sectors(wc, sector, n, false);
+		sector_t run = wc_run_sectors(wc, sector, n, false, false);
 
 		if (run) {
 			wc_trim_bio(bio, run);
@@ -560,14 +586,20 @@ static int wc_map_read(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 				 (sector & (wc->block_sectors - 1)));
 	}
 	wc_stat_inc(wc, reads);
+again:
 	spin_lock_irqsave(lock, flags);
 	b = wc_find_current(wc, oblock);
 	if (b != WC_NIL) {
 		struct wc_entry *e = &wc->entries[b];
 
 		if (wm_inflight(e->meta) == WM_INFL_MAX) {
+			/*
+			 * Too many reads of this block in flight: wait for
+			 * one (a requeue outside a noflush suspend is EIO).
+			 */
 			spin_unlock_irqrestore(lock, flags);
-			return DM_MAPIO_REQUEUE;
+			schedule_timeout_uninterruptible(1);
+			goto again;
 		}
 		WRITE_ONCE(e->meta, e->meta + (1ULL << WM_INFL_SHIFT));
 	}
@@ -607,24 +639,26 @@ static int wc_map_write(struct wcache *wc, struct bio *bio, struct wc_bio *pb,
 
 	/*
 	 * A bypassed write goes to the origin whole, up to the first block
-	 * that is cached: that one (and every cached block) is written to
-	 * the cache, so no stale cached copy can shadow or overwrite it.
+	 * that has any version on the cache device (current, discarded or
+	 * written back but not yet durably freed): that one is written to
+	 * the cache, so no stale cached copy can shadow it, now or after a
+	 * crash.
 	 */
 	if (wc_seq_bypass(wc, bio)) {
-		run = wc_run_sectors(wc, sector, n, false);
+		run = wc_run_sectors(wc, sector, n, false, true);
 		if (run)
 			wc_stat_add(wc, bypass_seq, run >> (wc->block_shift - SECTOR_SHIFT));
 	} else if (READ_ONCE(wc->a.cleaner) ||
 		   (wc->a.metadata_only && !(bio->bi_opf & REQ_META))) {
-		run = wc_run_sectors(wc, sector, n, false);
+		run = wc_run_sectors(wc, sector, n, false, true);
 		if (run)
 			wc_stat_add(wc, bypass_other, run >> (wc->block_shift - SECTOR_SHIFT));
 	}
 	wc_trim_bio(bio, run ? run : wc->block_sectors);
 	wc_stat_add(wc, writes, bio_sectors(bio) >> (wc->block_shift - SECTOR_SHIFT));
 	if (run) {
+		/* origin_dirty is set when the write has completed: end_io */
 		pb->kind = WK_ORIGIN;
-		WRITE_ONCE(wc->origin_dirty, true);
 		wc_remap(bio, wc->origin, sector);
 		return DM_MAPIO_REMAPPED;
 	}
@@ -668,6 +702,13 @@ static int wcache_map(struct dm_target *ti, struct bio *bio)
 	sector_t sector;
 
 	pb->kind = WK_PASS;
+	if (unlikely(wc->read_only) && bio_op(bio) != REQ_OP_READ) {
+		if (bio_sectors(bio))
+			return DM_MAPIO_KILL;
+		/* nothing is ever written, so there is nothing to flush */
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	}
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return wc_map_flush(wc, bio);
 
@@ -768,8 +809,9 @@ static int wcache_end_io(struct dm_target *ti, struct bio *bio,
 			   wc->entries[pb->block].meta - (1ULL << WM_INFL_SHIFT));
 		spin_unlock_irqrestore(lock, flags);
 		pb->kind = WK_PASS;
+		/* the read fails; the data on the cache stays dirty */
 		if (*error)
-			wc_set_error(wc, -EIO, "cache read");
+			wc_stat_inc(wc, cache_read_errors);
 		return DM_ENDIO_DONE;
 	case WK_WRITE:
 		pb->kind = WK_PASS;
@@ -790,8 +832,19 @@ static int wcache_end_io(struct dm_target *ti, struct bio *bio,
 		return DM_ENDIO_DONE;
 	case WK_ORIGIN:
 		pb->kind = WK_PASS;
+		/*
+		 * Only now may a flush of the origin cover this write: a
+		 * commit that took origin_dirty while the write was in flight
+		 * flushed the origin too early, so set it again here.
+		 */
+		if (bio_op(bio) == REQ_OP_WRITE && !*error)
+			WRITE_ONCE(wc->origin_dirty, true);
+		/*
+		 * An origin read (miss) or bypassed write error fails that
+		 * bio only: the cache's state does not depend on it.
+		 */
 		if (*error && *error != BLK_STS_NOTSUPP && *error != BLK_STS_AGAIN)
-			wc_set_error(wc, -EIO, "origin I/O");
+			wc_stat_inc(wc, origin_errors);
 		return DM_ENDIO_DONE;
 	default:
 		return DM_ENDIO_DONE;
@@ -806,16 +859,20 @@ static void wcache_postsuspend(struct dm_target *ti)
 	struct wcache *wc = ti->private;
 	int r;
 
-	if (!wc->loaded)
+	if (!wc->loaded || wc->read_only)
 		return;
 	if (wc->a.flush_on_suspend && !READ_ONCE(wc->error)) {
-		r = wc_writeback_all(wc);
+		r = wc_writeback_all(wc, false);
 		if (r)
 			DMERR("flush_on_suspend: writeback failed (%d)", r);
 	}
 	WRITE_ONCE(wc->suspended, true);
 	del_timer_sync(&wc->commit_timer);
 	WRITE_ONCE(wc->wb_stop, true);
+	/* a suspend ends a writeback message's drain */
+	cancel_work_sync(&wc->wb_drain_work);
+	WRITE_ONCE(wc->wb_drain, false);
+	cancel_delayed_work_sync(&wc->wb_delayed);
 	cancel_work_sync(&wc->wb_work);
 	flush_workqueue(wc->wq);
 	if (!READ_ONCE(wc->error)) {
@@ -833,7 +890,7 @@ static int wcache_preresume(struct dm_target *ti)
 	int r;
 
 	if (wc->loaded)
-		goto start;
+		return 0;
 
 	r = wc_read_sb(wc, &sb);
 	if (r) {
@@ -841,7 +898,10 @@ static int wcache_preresume(struct dm_target *ti)
 		return r;
 	}
 	r = wc_check_sb(wc, &sb, &reason);
-	if (r == -ENODATA) {
+	if (r == -ENODATA && wc->read_only) {
+		DMERR("the cache is not formatted, and a read-only table does not format it");
+		return -EROFS;
+	} else if (r == -ENODATA) {
 		r = wc_format(wc);
 		if (r) {
 			DMERR("format failed (%d)", r);
@@ -871,17 +931,39 @@ static int wcache_preresume(struct dm_target *ti)
 	if (r)
 		goto fail;
 	wc->loaded = true;
-start:
-	WRITE_ONCE(wc->wb_stop, false);
-	WRITE_ONCE(wc->suspended, false);
-	mod_timer(&wc->commit_timer,
-		  jiffies + msecs_to_jiffies(wc->a.autocommit_ms));
-	wc_kick_writeback(wc);
 	return 0;
 fail:
 	DMERR("cannot load the cache (%d)", r);
 	wc_free_state(wc);
 	return r;
+}
+
+/*
+ * Entries with a data checksum need the data not to change while it is
+ * written (mmap, buffered rewrites): ask for stable pages.
+ */
+static bool wc_needs_stable_pages(struct wcache *wc)
+{
+	return !(wc->stable_ok && !bdev_write_cache(wc->cache->bdev));
+}
+
+/* The timer and writeback start only once the table is live. */
+static void wcache_resume(struct dm_target *ti)
+{
+	struct wcache *wc = ti->private;
+
+	if (!wc->loaded || wc->read_only)
+		return;
+#ifndef BLK_FEAT_STABLE_WRITES
+	/* 6.1: a queue flag, which dm resets at every table swap */
+	if (wc_needs_stable_pages(wc))
+		blk_queue_flag_set(QUEUE_FLAG_STABLE_WRITES,
+				   dm_disk(dm_table_get_md(ti->table))->queue);
+#endif
+	WRITE_ONCE(wc->wb_stop, false);
+	WRITE_ONCE(wc->suspended, false);
+	mod_timer(&wc->commit_timer, jiffies + wc_timer_period(wc));
+	wc_kick_writeback(wc);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -912,6 +994,8 @@ static void wcache_status(struct dm_target *ti, status_type_t type,
 			st.flushes += p->flushes;
 			st.fua += p->fua;
 			st.discards += p->discards;
+			st.origin_errors += p->origin_errors;
+			st.cache_read_errors += p->cache_read_errors;
 		}
 		if (wc->loaded)
 			wc_count_states(wc, &dirty, &old, &freeing);
@@ -925,6 +1009,11 @@ static void wcache_status(struct dm_target *ti, status_type_t type,
 		       st.blocked_full, st.flushes, st.fua, st.discards,
 		       READ_ONCE(wc->wb_ios), READ_ONCE(wc->wb_blocks),
 		       READ_ONCE(wc->commits), READ_ONCE(wc->flushes_issued));
+		/* newer fields are appended: older parsers keep working */
+		DMEMIT(" %u %llu %llu %llu",
+		       READ_ONCE(wc->wb_drain) ? 1U : 0U,
+		       st.origin_errors + READ_ONCE(wc->origin_flush_errors),
+		       st.cache_read_errors, READ_ONCE(wc->wb_errors));
 		break;
 	case STATUSTYPE_TABLE:
 		nargs = hweight32(wc->a.given & ~WA_SEQ) * 2 +
@@ -975,6 +1064,10 @@ static int wcache_message(struct dm_target *ti, unsigned int argc,
 		DMERR("message takes exactly one word");
 		return -EINVAL;
 	}
+	if (wc->read_only && strcasecmp(argv[0], "clear_stats")) {
+		DMERR("read-only table: message %s refused", argv[0]);
+		return -EROFS;
+	}
 	mutex_lock(&wc->msg_lock);
 	if (!strcasecmp(argv[0], "flush")) {
 		if (!wc->loaded || READ_ONCE(wc->suspended))
@@ -982,10 +1075,17 @@ static int wcache_message(struct dm_target *ti, unsigned int argc,
 		else
 			r = READ_ONCE(wc->error) ? -EIO : wc_commit_sync(wc, false);
 	} else if (!strcasecmp(argv[0], "writeback")) {
-		if (!wc->loaded || READ_ONCE(wc->suspended))
+		/*
+		 * Drain in the background: the message must not hold dm's
+		 * SRCU (and so any suspend) for the whole drain.  Status
+		 * field 20 shows it running.
+		 */
+		if (!wc->loaded || READ_ONCE(wc->suspended)) {
 			r = -EBUSY;
-		else
-			r = wc_writeback_all(wc);
+		} else if (!READ_ONCE(wc->wb_drain)) {
+			WRITE_ONCE(wc->wb_drain, true);
+			queue_work(wc->wq, &wc->wb_drain_work);
+		}
 	} else if (!strcasecmp(argv[0], "flush_on_suspend")) {
 		wc->a.flush_on_suspend = true;
 	} else if (!strcasecmp(argv[0], "cleaner")) {
@@ -1030,6 +1130,10 @@ static void wcache_io_hints(struct dm_target *ti, struct queue_limits *limits)
 	limits->discard_granularity = max_t(unsigned int,
 					    limits->discard_granularity,
 					    wc->a.block_size);
+#ifdef BLK_FEAT_STABLE_WRITES
+	if (wc_needs_stable_pages(wc))
+		limits->features |= BLK_FEAT_STABLE_WRITES;
+#endif
 	if (!limits->max_discard_sectors) {
 		limits->max_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
 		limits->max_hw_discard_sectors = UINT_MAX >> SECTOR_SHIFT;
@@ -1046,6 +1150,7 @@ static struct target_type wcache_target = {
 	.end_io = wcache_end_io,
 	.postsuspend = wcache_postsuspend,
 	.preresume = wcache_preresume,
+	.resume = wcache_resume,
 	.status = wcache_status,
 	.message = wcache_message,
 	.iterate_devices = wcache_iterate_devices,

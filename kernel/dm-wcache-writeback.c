@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/sort.h>
+#include <linux/delay.h>
 #include <linux/sched/signal.h>
 
 #include "dm-wcache.h"
@@ -34,32 +35,63 @@ int wc_wb_alloc(struct wcache *wc)
 	return (wc->wb_buf && wc->wb_cand) ? 0 : -ENOMEM;
 }
 
+/* A commit that wrote metadata completed (commit_lock held). */
 void wc_note_commit(struct wcache *wc, u64 seq)
 {
-	unsigned int i = wc->ct_pos++ % WC_CT_RING;
+	unsigned long now = jiffies;
+	unsigned long step = max(msecs_to_jiffies(wc->a.max_age_ms) / 16, 1UL);
+	unsigned int newest = (wc->ct_pos + WC_CT_RING - 1) % WC_CT_RING;
 
-	wc->ct_seq[i] = seq;
-	wc->ct_time[i] = jiffies;
+	spin_lock_irq(&wc->age_lock);
+	if (!wc->ct_seq[newest] ||
+	    time_after_eq(now, wc->ct_time[newest] + step)) {
+		unsigned int i = wc->ct_pos++ % WC_CT_RING;
+
+		wc->ct_seq[i] = seq;
+		wc->ct_time[i] = now;
+	}
+	wc->ct_last_seq = seq;
+	wc->ct_last_time = now;
+	if (!wc->oldest_seq)
+		wc->oldest_seq = seq;
+	spin_unlock_irq(&wc->age_lock);
 }
 
-/* Highest commit that completed more than max_age ago (0 if none known). */
+/*
+ * Highest commit known to have completed more than max_age ago (0 if none
+ * known): every dirty block with a seq up to it is older than max_age.
+ */
 static u64 wc_aged_seq(struct wcache *wc)
 {
 	unsigned long limit = jiffies - msecs_to_jiffies(wc->a.max_age_ms);
 	u64 best = 0;
 	unsigned int i;
 
+	spin_lock_irq(&wc->age_lock);
 	for (i = 0; i < WC_CT_RING; i++)
 		if (wc->ct_seq[i] && time_before_eq(wc->ct_time[i], limit))
 			best = max(best, wc->ct_seq[i]);
+	if (wc->ct_last_seq && time_before_eq(wc->ct_last_time, limit))
+		best = max(best, wc->ct_last_seq);
+	spin_unlock_irq(&wc->age_lock);
 	return best;
+}
+
+/* The commit timer also checks max_age: at least 4 times per max_age. */
+unsigned long wc_timer_period(struct wcache *wc)
+{
+	unsigned int ms = wc->a.autocommit_ms;
+
+	if (wc->a.max_age_ms)
+		ms = min(ms, max(wc->a.max_age_ms / 4, 10U));
+	return msecs_to_jiffies(ms);
 }
 
 bool wc_wb_needed(struct wcache *wc)
 {
 	u64 n = wc->n_blocks, used;
 
-	if (!wc->loaded || READ_ONCE(wc->error) || READ_ONCE(wc->wb_stop))
+	if (!wc->loaded || READ_ONCE(wc->wb_stop))
 		return false;
 	used = n - wc_free_blocks(wc);
 	if (!used) {
@@ -80,9 +112,12 @@ bool wc_wb_needed(struct wcache *wc)
 			return false;
 		return true;
 	}
-	if (wc->a.max_age_ms && wc->oldest_seq &&
-	    wc->oldest_seq <= wc_aged_seq(wc))
-		return true;
+	if (wc->a.max_age_ms) {
+		u64 oldest = READ_ONCE(wc->oldest_seq);
+
+		if (oldest && oldest <= wc_aged_seq(wc))
+			return true;
+	}
 	return false;
 }
 
@@ -140,6 +175,13 @@ static unsigned int wc_wb_select(struct wcache *wc)
 	struct wc_cand *h = wc->wb_cand;
 	u64 durable = READ_ONCE(wc->durable_seq);
 	u64 cursor = wc->wb_cursor, oldest = U64_MAX, b;
+	u64 start_seq = READ_ONCE(wc->commit_seq);
+	/*
+	 * In the error state nothing is committed any more: every block
+	 * whose data reached the cache is drained, and retired in memory
+	 * only (see wc_wb_batch()).
+	 */
+	bool err = READ_ONCE(wc->error);
 
 	/* writes are waiting for space: free blocks in smaller steps */
 	if (atomic_read(&wc->free_waiters) && !READ_ONCE(wc->wb_all))
@@ -162,8 +204,9 @@ static unsigned int wc_wb_select(struct wcache *wc)
 		struct wc_entry *e = &wc->entries[b];
 		u64 m = READ_ONCE(e->meta), ob;
 
-		if (wm_state(m) != WS_CURRENT || !wm_seq(m) ||
-		    wm_seq(m) > durable || (wm_flags(m) & WF_HAS_OLD))
+		if (wm_state(m) != WS_CURRENT ||
+		    (!err && (!wm_seq(m) || wm_seq(m) > durable ||
+			      (wm_flags(m) & WF_HAS_OLD))))
 			continue;
 		ob = READ_ONCE(e->oblock);
 		oldest = min(oldest, wm_seq(m));
@@ -183,7 +226,15 @@ static unsigned int wc_wb_select(struct wcache *wc)
 		if (!(b & 0xffff))
 			cond_resched();
 	}
+	/*
+	 * A commit during the scan may have given a seq to blocks the scan
+	 * did not see: those have seqs above start_seq.
+	 */
+	spin_lock_irq(&wc->age_lock);
+	if (READ_ONCE(wc->commit_seq) != start_seq)
+		oldest = min(oldest, start_seq + 1);
 	wc->oldest_seq = oldest == U64_MAX ? 0 : oldest;
+	spin_unlock_irq(&wc->age_lock);
 	sort(h, cnt, sizeof(*h), wc_cand_cmp, NULL);
 	if (cnt == jobs)
 		wc->wb_cursor = h[cnt - 1].oblock + 1;
@@ -250,6 +301,7 @@ static int wc_wb_batch(struct wcache *wc, unsigned int n)
 	unsigned long flags;
 	u64 ios = 0;
 	struct wc_wb_io io;
+	bool err = READ_ONCE(wc->error);
 	int r;
 
 	/* pin: the block cannot be reused while inflight is raised */
@@ -261,7 +313,8 @@ static int wc_wb_batch(struct wcache *wc, unsigned int n)
 		spin_lock_irqsave(lock, flags);
 		m = e->meta;
 		if (wm_state(m) == WS_CURRENT && e->oblock == c[i].oblock &&
-		    wm_seq(m) == c[i].seq && !(wm_flags(m) & WF_HAS_OLD) &&
+		    wm_seq(m) == c[i].seq &&
+		    (err || !(wm_flags(m) & WF_HAS_OLD)) &&
 		    wm_inflight(m) < WM_INFL_MAX) {
 			WRITE_ONCE(e->meta, m + (1ULL << WM_INFL_SHIFT));
 			c[k++] = c[i];
@@ -280,7 +333,6 @@ static int wc_wb_batch(struct wcache *wc, unsigned int n)
 			     wc->block_sectors);
 	r = wc_wb_wait(&io);
 	if (r) {
-		wc_set_error(wc, r, "cache read for writeback");
 		goto unpin;
 	}
 
@@ -297,12 +349,10 @@ static int wc_wb_batch(struct wcache *wc, unsigned int n)
 	}
 	r = wc_wb_wait(&io);
 	if (r) {
-		wc_set_error(wc, r, "origin write for writeback");
 		goto unpin;
 	}
 	r = blkdev_issue_flush(wc->origin->bdev);
 	if (r) {
-		wc_set_error(wc, r, "origin flush for writeback");
 		goto unpin;
 	}
 
@@ -316,7 +366,7 @@ unpin:
 		m = e->meta - (1ULL << WM_INFL_SHIFT);
 		WRITE_ONCE(e->meta, m);
 		if (!r && wm_state(m) == WS_CURRENT && wm_seq(m) == c[i].seq &&
-		    !(wm_flags(m) & WF_HAS_OLD))
+		    (err || !(wm_flags(m) & WF_HAS_OLD)))
 			wc_retire_locked(wc, c[i].block);
 		spin_unlock_irqrestore(lock, flags);
 	}
@@ -328,13 +378,47 @@ unpin:
 	return r;
 }
 
+/*
+ * A writeback batch failed (cache read, origin write or origin flush): its
+ * blocks stay dirty, and writeback waits before it tries again, twice as
+ * long after each failure in a row (100 ms up to 10 s).
+ */
+static void wc_wb_failed(struct wcache *wc)
+{
+	unsigned int ms = wc->wb_backoff_ms;
+
+	ms = ms ? min(ms * 2, 10000U) : 100;
+	wc->wb_backoff_ms = ms;
+	WRITE_ONCE(wc->wb_errors, wc->wb_errors + 1);
+	WRITE_ONCE(wc->wb_retry_at, jiffies + msecs_to_jiffies(ms));
+	if (!READ_ONCE(wc->wb_stop))
+		queue_delayed_work(wc->wq, &wc->wb_delayed,
+				   msecs_to_jiffies(ms));
+	DMERR_LIMIT("%s: writeback failed; retrying in %u ms",
+		    dm_table_device_name(wc->ti->table), ms);
+}
+
+static bool wc_wb_backing_off(struct wcache *wc)
+{
+	return wc->wb_backoff_ms &&
+	       time_before(jiffies, READ_ONCE(wc->wb_retry_at));
+}
+
+void wc_wb_retry_work(struct work_struct *work)
+{
+	struct wcache *wc = container_of(to_delayed_work(work), struct wcache,
+					 wb_delayed);
+
+	wc_kick_writeback(wc);
+}
+
 void wc_wb_work(struct work_struct *work)
 {
 	struct wcache *wc = container_of(work, struct wcache, wb_work);
 	bool wrapped = false;
 
 	mutex_lock(&wc->wb_lock);
-	while (wc_wb_needed(wc)) {
+	while (!wc_wb_backing_off(wc) && wc_wb_needed(wc)) {
 		unsigned int n = wc_wb_select(wc);
 
 		if (!n) {
@@ -344,8 +428,11 @@ void wc_wb_work(struct work_struct *work)
 			continue;
 		}
 		wrapped = false;
-		if (wc_wb_batch(wc, n))
+		if (wc_wb_batch(wc, n)) {
+			wc_wb_failed(wc);
 			break;
+		}
+		wc->wb_backoff_ms = 0;
 		/*
 		 * Make the freed slots durable so the blocks can be reused.
 		 * Watermark writeback commits before its next decision, so it
@@ -353,7 +440,9 @@ void wc_wb_work(struct work_struct *work)
 		 * writers waiting for space (or cleaner) the commit runs
 		 * beside the next batch instead.
 		 */
-		if (atomic_read(&wc->free_waiters) || READ_ONCE(wc->a.cleaner))
+		if (READ_ONCE(wc->error))
+			;	/* nothing can be committed: drain only */
+		else if (atomic_read(&wc->free_waiters) || READ_ONCE(wc->a.cleaner))
 			wc_queue_commit(wc);
 		else if (wc_commit_sync(wc, false))
 			break;
@@ -362,12 +451,16 @@ void wc_wb_work(struct work_struct *work)
 	mutex_unlock(&wc->wb_lock);
 }
 
-/* Write back everything (blocking).  Used by the writeback message and
- * flush_on_suspend. */
-int wc_writeback_all(struct wcache *wc)
+/*
+ * Write back everything.  flush_on_suspend calls this directly and gives
+ * up at the first failed batch; the writeback message runs it in the
+ * background (@async, wc_wb_drain_work()): failed batches are then retried
+ * with back-off until everything is clean or the target is suspended.
+ */
+int wc_writeback_all(struct wcache *wc, bool async)
 {
 	u64 dirty, old, freeing;
-	unsigned int idle = 0;
+	unsigned int idle = 0, backoff = 0;
 	int r = 0;
 
 	WRITE_ONCE(wc->wb_all, true);
@@ -375,13 +468,16 @@ int wc_writeback_all(struct wcache *wc)
 	for (;;) {
 		unsigned int n;
 
-		if (fatal_signal_pending(current)) {
+		if (fatal_signal_pending(current) ||
+		    (async && READ_ONCE(wc->wb_stop))) {
 			r = -EINTR;
 			break;
 		}
+		/* in the error state nothing commits: drain what is there */
 		r = wc_commit_sync(wc, false);
-		if (r)
+		if (r && !READ_ONCE(wc->error))
 			break;
+		r = 0;
 		wc->wb_cursor = 0;
 		n = wc_wb_select(wc);
 		if (!n) {
@@ -397,12 +493,38 @@ int wc_writeback_all(struct wcache *wc)
 		}
 		idle = 0;
 		r = wc_wb_batch(wc, n);
-		if (r)
-			break;
+		if (r) {
+			unsigned int waited;
+
+			WRITE_ONCE(wc->wb_errors, wc->wb_errors + 1);
+			if (!async)
+				break;
+			backoff = backoff ? min(backoff * 2, 10000U) : 100;
+			DMERR_LIMIT("%s: writeback failed; retrying in %u ms",
+				    dm_table_device_name(wc->ti->table), backoff);
+			for (waited = 0; waited < backoff &&
+			     !READ_ONCE(wc->wb_stop); waited += 100)
+				msleep(100);
+			continue;
+		}
+		backoff = 0;
+		cond_resched();
 	}
-	if (!r)
+	if (!r && !READ_ONCE(wc->error))
 		r = wc_commit_sync(wc, false);
 	mutex_unlock(&wc->wb_lock);
 	WRITE_ONCE(wc->wb_all, false);
 	return r;
+}
+
+/* The writeback message's drain; wb_drain shows in the status line. */
+void wc_wb_drain_work(struct work_struct *work)
+{
+	struct wcache *wc = container_of(work, struct wcache, wb_drain_work);
+	int r = wc_writeback_all(wc, true);
+
+	if (r && r != -EINTR)
+		DMERR("%s: writeback message: drain failed (%d)",
+		      dm_table_device_name(wc->ti->table), r);
+	WRITE_ONCE(wc->wb_drain, false);
 }

@@ -40,9 +40,9 @@ struct wc_cand {
  * bucket heads (at most 4 bytes per block) this is <= 28 bytes per cached
  * block; see man/dm-wcache.7.
  *
- * meta packs: state (4 bits) | flags (4 bits) | inflight (16 bits) |
- * seq (40 bits).  seq is the commit that wrote the entry (or its free slot);
- * 0 means "not yet written by any commit".
+ * meta packs: state (3 bits) | flags (2 bits) | inflight (7 bits) |
+ * seq (52 bits, WCACHE_SEQ_BITS).  seq is the commit that wrote the entry
+ * (or its free slot); 0 means "not yet written by any commit".
  */
 struct wc_entry {
 	u64 oblock;
@@ -56,26 +56,27 @@ enum wc_state {
 	WS_WRITING,	/* allocated, data write in flight; slot still free */
 	WS_CURRENT,	/* newest version of oblock; in hash chain */
 	WS_OLD,		/* superseded or discarded version; in hash chain */
-	WS_FREEING,	/* off the chain; free slot must become durable */
+	WS_FREEING,	/* still on the chain; free slot must become durable */
 };
 
 #define WF_HAS_OLD	0x1	/* CURRENT entry with OLD versions in the chain */
 #define WF_STABLE	0x2	/* data durable on write completion; no csum */
 
-#define WM_STATE_BITS	4
-#define WM_FLAG_SHIFT	4
-#define WM_INFL_SHIFT	8
-#define WM_INFL_MAX	0xffffULL
-#define WM_SEQ_SHIFT	24
+#define WM_FLAG_SHIFT	3
+#define WM_INFL_SHIFT	5
+#define WM_INFL_MAX	0x7fULL
+#define WM_SEQ_SHIFT	12
+
+static_assert(64 - WM_SEQ_SHIFT == WCACHE_SEQ_BITS);
 
 static inline unsigned int wm_state(u64 m)
 {
-	return m & 0xf;
+	return m & 0x7;
 }
 
 static inline unsigned int wm_flags(u64 m)
 {
-	return (m >> WM_FLAG_SHIFT) & 0xf;
+	return (m >> WM_FLAG_SHIFT) & 0x3;
 }
 
 static inline unsigned int wm_inflight(u64 m)
@@ -112,6 +113,8 @@ struct wc_stats {
 	u64 flushes;
 	u64 fua;
 	u64 discards;
+	u64 origin_errors;	/* failed origin reads/writes of user bios */
+	u64 cache_read_errors;	/* failed cache reads of user bios */
 };
 
 struct wc_args {
@@ -158,10 +161,12 @@ struct wcache {
 	u64 md_sectors;
 	sector_t md_offset;
 	sector_t data_offset;
+	unsigned int io_sectors;	/* cache logical block, in sectors */
 	u64 format_nonce;
 	bool stable_ok;			/* superblock has INCOMPAT_STABLE */
 
 	/* state */
+	bool read_only;			/* read-only table: never write the cache */
 	bool loaded;
 	int error;			/* first error, sticky */
 	bool suspended;
@@ -194,6 +199,7 @@ struct wcache {
 	unsigned int __percpu *unc_pcpu; /* per-CPU part, see wc_count_uncommitted */
 	bool unc_batched;
 	bool origin_dirty;		/* bypassed writes since last commit */
+	u64 origin_flush_errors;
 	struct work_struct commit_work;
 	struct timer_list commit_timer;
 	wait_queue_head_t commit_wait;
@@ -205,20 +211,34 @@ struct wcache {
 	struct delayed_work wb_delayed;
 	bool wb_stop;
 	bool wb_all;			/* flush message / flush_on_suspend */
+	bool wb_drain;			/* writeback message's drain running */
+	struct work_struct wb_drain_work;
 	atomic_t wb_blocks_inflight;
 	u64 wb_cursor;
 	u64 wb_ios;
 	u64 wb_blocks;
+	u64 wb_errors;			/* failed writeback batches (retried) */
+	unsigned int wb_backoff_ms;	/* current retry delay, 0 = none */
+	unsigned long wb_retry_at;	/* jiffies: no writeback before */
 	struct mutex wb_lock;		/* one writeback batch at a time */
 	bool wb_active;			/* between high and low watermark */
 	void *wb_buf;			/* writeback_jobs blocks */
 	struct wc_cand *wb_cand;	/* writeback_jobs candidates */
 	unsigned long last_write_jiffies;
-	u64 oldest_seq;			/* oldest dirty commit seen by writeback */
-	/* ring of recent commit completion times, for max_age */
+	/*
+	 * max_age: oldest_seq is a lower bound of the seq of every dirty
+	 * block (0: none dirty), set by commits and made exact by writeback's
+	 * scans.  The ring samples commit completion times at least
+	 * max_age / 16 apart (so 64 slots span 4 * max_age whatever the
+	 * commit rate); ct_last is the last commit.  All under age_lock.
+	 */
+	spinlock_t age_lock;
+	u64 oldest_seq;
 	u64 ct_seq[WC_CT_RING];
 	unsigned long ct_time[WC_CT_RING];
 	unsigned int ct_pos;
+	u64 ct_last_seq;
+	unsigned long ct_last_time;
 
 	struct workqueue_struct *wq;
 	struct dm_io_client *io;
@@ -237,6 +257,7 @@ int wc_check_sb(struct wcache *wc, const struct wcache_disk_sb *sb,
 		const char **reason);
 void wc_apply_sb(struct wcache *wc, const struct wcache_disk_sb *sb);
 int wc_check_metadata(struct wcache *wc, const char **reason);
+int wc_check_new_geometry(struct wcache *wc, const char **reason);
 int wc_alloc_state(struct wcache *wc);
 void wc_free_state(struct wcache *wc);
 int wc_format(struct wcache *wc);
@@ -256,16 +277,20 @@ void wc_mark_dirty(struct wcache *wc, u32 b);
 void wc_retire_locked(struct wcache *wc, u32 b);
 void wc_free_olds_locked(struct wcache *wc, u64 oblock);
 bool wc_has_old_seq(struct wcache *wc, u64 oblock, u64 seq);
+bool wc_has_version(struct wcache *wc, u64 oblock);
 u32 wc_data_csum(struct wcache *wc, const void *data);
 void wc_count_states(struct wcache *wc, u64 *dirty, u64 *old, u64 *freeing);
 
 /* dm-wcache-writeback.c */
 void wc_wb_work(struct work_struct *work);
+void wc_wb_retry_work(struct work_struct *work);
 void wc_kick_writeback(struct wcache *wc);
 bool wc_wb_needed(struct wcache *wc);
-int wc_writeback_all(struct wcache *wc);
+int wc_writeback_all(struct wcache *wc, bool async);
+void wc_wb_drain_work(struct work_struct *work);
 int wc_wb_alloc(struct wcache *wc);
 void wc_note_commit(struct wcache *wc, u64 seq);
+unsigned long wc_timer_period(struct wcache *wc);
 void wc_end_fua_bio(struct bio *bio, int r);
 
 static inline sector_t wc_block_to_sector(struct wcache *wc, u32 b)

@@ -208,6 +208,12 @@ static void status_text(struct wc_pair *p, int mapped, struct wc_status *st,
 	if (st->error)
 		printf("  errors      error %lld: the cache failed; see the kernel log\n",
 		       (long long)st->error);
+	else if (st->c[WC_C_ORIGIN_ERRORS] || st->c[WC_C_CACHE_READ_ERRORS] ||
+		 st->c[WC_C_WB_ERRORS])
+		printf("  errors      %llu origin I/O errors, %llu cache read errors, %llu failed writeback attempts (retried); see the kernel log\n",
+		       (unsigned long long)st->c[WC_C_ORIGIN_ERRORS],
+		       (unsigned long long)st->c[WC_C_CACHE_READ_ERRORS],
+		       (unsigned long long)st->c[WC_C_WB_ERRORS]);
 	else
 		printf("  errors      none\n");
 	settings_str(&tb->set, set, sizeof(set));

@@ -12,8 +12,9 @@
  * wcache status (man/dm-wcache.7): the same four fields first, then dirty
  * blocks and the counters reads, read hits, writes, write hits, bypassed
  * sequential, bypassed other, blocked on free space, flushes, FUA writes,
- * discards, writeback I/Os, written-back blocks, commits, cache flushes.
- * Fields a target version does not report are simply absent.
+ * discards, writeback I/Os, written-back blocks, commits, cache flushes,
+ * then (issue 15) draining, origin errors, cache read errors, writeback
+ * errors.  Fields a target version does not report are simply absent.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +41,10 @@ const char *const wc_counter_names[WC_NCOUNTERS] = {
 	[WC_C_WRITTEN_BACK] = "written_back_blocks",
 	[WC_C_COMMITS] = "commits",
 	[WC_C_CACHE_FLUSHES] = "cache_flushes",
+	[WC_C_DRAINING] = "draining",
+	[WC_C_ORIGIN_ERRORS] = "origin_errors",
+	[WC_C_CACHE_READ_ERRORS] = "cache_read_errors",
+	[WC_C_WB_ERRORS] = "writeback_errors",
 };
 
 static const enum wc_counter writecache_order[] = {
@@ -52,7 +57,8 @@ static const enum wc_counter wcache_order[] = {
 	WC_C_READS, WC_C_READ_HITS, WC_C_WRITES, WC_C_WRITE_HITS,
 	WC_C_BYPASS_SEQ, WC_C_BYPASS_OTHER, WC_C_BLOCKED_FREELIST, WC_C_FLUSHES,
 	WC_C_FUA, WC_C_DISCARDS, WC_C_WB_IOS, WC_C_WRITTEN_BACK, WC_C_COMMITS,
-	WC_C_CACHE_FLUSHES,
+	WC_C_CACHE_FLUSHES, WC_C_DRAINING, WC_C_ORIGIN_ERRORS,
+	WC_C_CACHE_READ_ERRORS, WC_C_WB_ERRORS,
 };
 
 #define MAX_FIELDS	64

@@ -29,6 +29,10 @@ enum wc_counter {
 	WC_C_WRITTEN_BACK,		/* wcache only */
 	WC_C_COMMITS,			/* wcache only */
 	WC_C_CACHE_FLUSHES,		/* wcache only: flushes sent to the cache */
+	WC_C_DRAINING,			/* wcache only: writeback message running */
+	WC_C_ORIGIN_ERRORS,		/* wcache only */
+	WC_C_CACHE_READ_ERRORS,		/* wcache only */
+	WC_C_WB_ERRORS,			/* wcache only: failed writeback batches */
 	WC_NCOUNTERS,
 };
 

@@ -41,7 +41,7 @@ if [ "$CHECK" = check ]; then
 fi
 
 if [ "$MODE" = final ]; then
-	dmsetup message wc 0 writeback || fail "writeback message failed"
+	wc_writeback wc || fail "writeback message failed"
 	d=$(wc_status_field wc 5)
 	[ "$d" = 0 ] || fail "$d dirty blocks after writeback"
 	dmsetup remove --retry wc || fail "remove failed"

@@ -158,6 +158,14 @@ static int wc_point(struct wccfg *c, const char *dev_path, uint64_t point,
 		c->drains++;
 		if (dmt_simple(DM_DEVICE_TARGET_MSG, "rp-cw", "writeback", NULL, 0))
 			return wc_fail(c, "writeback message failed", NULL);
+		/* the drain runs in the background: status field 20 is 1 */
+		for (int i = 0; i < 3000; i++) {
+			if (dmt_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)))
+				return wc_fail(c, "no status during writeback", NULL);
+			if (dmt_field(st, 20) != 1)
+				break;
+			nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+		}
 		if (dmt_simple(DM_DEVICE_STATUS, "rp-cw", NULL, st, sizeof(st)) ||
 		    dmt_field(st, 1) != 0 || dmt_field(st, 5) != 0)
 			return wc_fail(c, "dirty blocks or error after writeback",

@@ -61,6 +61,15 @@ static void test_wcache(void)
 	CHECK(st.c[WC_C_WB_IOS] == 21 && st.c[WC_C_WRITTEN_BACK] == 22);
 	CHECK(st.c[WC_C_COMMITS] == 23 && st.c[WC_C_CACHE_FLUSHES] == 24);
 	CHECK(!(st.have & (1u << WC_C_WRITES_ALLOCATE)));
+	CHECK(!(st.have & (1u << WC_C_WB_ERRORS)));
+	/* the 23 fields since issue 15: draining and error counters appended */
+	CHECK(wc_status_parse(WC_TARGET_WCACHE,
+			      "0 1000 900 5 80 11 12 13 14 15 16 17 18 19 20 21 22 23 24 1 26 27 28",
+			      &st, err, sizeof(err)) == 0);
+	CHECK(st.error == 0 && st.c[WC_C_CACHE_FLUSHES] == 24);
+	CHECK(st.c[WC_C_DRAINING] == 1 && st.c[WC_C_ORIGIN_ERRORS] == 26);
+	CHECK(st.c[WC_C_CACHE_READ_ERRORS] == 27 && st.c[WC_C_WB_ERRORS] == 28);
+	CHECK(st.have & (1u << WC_C_WB_ERRORS));
 	/* the skeleton's four fields */
 	CHECK(wc_status_parse(WC_TARGET_WCACHE, "0 0 0 0", &st, err, sizeof(err)) == 0);
 	CHECK(!st.dirty_reported && st.dirty_blocks == 0);

@@ -51,10 +51,31 @@ wc_load() {
 }
 
 # Sizes in MiB.  brd devices are /dev/ram0.. (drop FLUSH: not for durability)
+# WC_LBS=4096: null_blk devices with 4 KiB logical blocks (memory backed, no
+# volatile cache) instead, linked as /dev/ram0.., so that the same suites
+# run on 4Kn devices: WC_LBS=4096 bats tests/vm/target.bats
 wc_brd() {
-	local n=$1 size_mb=$2
+	local n=$1 size_mb=$2 i d
+	if [ "${WC_LBS:-512}" != 512 ]; then
+		wc_brd_nullb_remove
+		for ((i = 0; i < n; i++)); do
+			d=$(wc_nullb "wcrd$i" "$size_mb" 0 "$WC_LBS") || return 1
+			ln -sf "$d" "/dev/ram$i"
+		done
+		return 0
+	fi
 	grep -q '^brd ' /proc/modules && rmmod brd
 	wc_modprobe brd rd_nr="$n" rd_size=$((size_mb * 1024))
+}
+
+wc_brd_nullb_remove() {
+	local d
+	for d in /sys/kernel/config/nullb/wcrd*; do
+		[ -d "$d" ] || continue
+		rm -f "/dev/ram${d##*wcrd}"
+		echo 0 >"$d/power" 2>/dev/null || true
+		rmdir "$d" || return 1
+	done
 }
 
 # null_blk through configfs: wc_nullb NAME SIZE_MB CACHE_MB [BS]
@@ -105,6 +126,20 @@ wc_zero_sb() {
 # status field N (1-based, after "start len wcache")
 wc_status_field() {
 	dmsetup status "$1" | awk -v f="$2" '{print $(3 + f)}'
+}
+
+# wc_writeback NAME [TIMEOUT_S]: the writeback message drains in the
+# background (status field 20 is 1 meanwhile): send it, wait for the drain
+# to end, and fail if blocks are still dirty then.
+wc_writeback() {
+	local name=$1 t=$((${2:-300} * 10))
+	dmsetup message "$name" 0 writeback || return 1
+	while [ "$(wc_status_field "$name" 20)" = 1 ]; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+	[ "$(wc_status_field "$name" 5)" = 0 ]
 }
 
 wc_dmesg_clean() {

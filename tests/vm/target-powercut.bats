@@ -58,7 +58,7 @@ reload_and_check() {
 
 # drain the loaded wc: the bare origin then holds every acknowledged write
 drain_and_check_origin() {
-	dmsetup message wc 0 writeback
+	wc_writeback wc
 	[ "$(wc_status_field wc 5)" = 0 ]
 	dmsetup remove --retry wc
 	run $STAMP check $O $NB /tmp/acked

@@ -101,7 +101,7 @@ settle() {
 	dd if=/dev/mapper/wc of=/tmp/rb bs=1M count=8 iflag=direct status=none
 	cmp /tmp/new /tmp/rb
 	# after writeback the cached (updated) copies must not clobber the origin
-	dmsetup message wc 0 writeback
+	wc_writeback wc
 	[ "$(wc_status_field wc 5)" = 0 ]
 	dmsetup remove --retry wc
 	dd if=$O of=/tmp/rb bs=1M count=8 iflag=direct status=none

@@ -115,7 +115,7 @@ expect_refused() {
 	[ "$(wc_status_field wc 5)" -gt 0 ]
 	dd if=/dev/mapper/wc of=/tmp/rb bs=64k skip=16 count=256 iflag=direct status=none
 	cmp /tmp/pat /tmp/rb
-	dmsetup message wc 0 writeback
+	wc_writeback wc
 	[ "$(wc_status_field wc 5)" = 0 ]
 	[ "$(wc_status_field wc 3)" = "$(wc_status_field wc 2)" ]
 	dmsetup remove --retry wc
@@ -167,7 +167,7 @@ expect_refused() {
 	cmp -n 2097152 -i 1048576 /tmp/rb /tmp/orig
 	cmp -i 3145728 /tmp/pat /tmp/rb
 	# a full writeback must not resurrect the discarded blocks either
-	dmsetup message wc 0 writeback
+	wc_writeback wc
 	dd if=$O of=/tmp/rb bs=1M count=4 iflag=direct status=none
 	cmp -n 2097152 -i 1048576 /tmp/rb /tmp/orig
 }
