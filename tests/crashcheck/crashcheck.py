@@ -717,7 +717,14 @@ class Run:
             if c.drain_every and n % c.drain_every == 0 and \
                     c.target == 'wcache':
                 dmio.message('ck-iw', 'writeback')
-                st = dmio.status('ck-iw').split()
+                # the message waits for the drain; poll anyway (a drain
+                # may also run asynchronously: status field 20)
+                for _ in range(300):
+                    st = dmio.status('ck-iw').split()
+                    if st[0] != '0' or (st[4] == '0' and
+                                        (len(st) < 20 or st[19] == '0')):
+                        break
+                    time.sleep(0.1)
                 if st[0] != '0' or st[4] != '0':
                     raise CheckFail('image %d: error or dirty blocks after '
                                     'writeback: %s' % (n, ' '.join(st)))
