@@ -7,7 +7,7 @@
 # done or MINUTES passed.  On the host it builds and boots one VM (no udev:
 # device-mapper nodes come from devtmpfs) and runs itself inside.
 #   tests/crashcheck/soak.sh [--ops N] [--images N] [--minutes N]
-#                            [--target wcache|writecache] [--sector 512|4096]
+#                            [--target wcache|writecache] [--sector "512 4096"]
 #                            [--seed S] [--modes "snap powercut logwrites"]
 #                            [-- extra crashcheck.py options]
 # Failing seeds are listed with their REPRO line (run it again with
@@ -40,20 +40,24 @@ if [ -z "${WCACHE_IN_VM:-}" ]; then
 		-- "$HERE/soak.sh" "${args[@]}"
 fi
 export DM_DISABLE_UDEV=1
-[ "$SECTOR" = 4096 ] && EXTRA+=(--allow-4k)
+read -r -a sectors <<<"$SECTOR"
 ops=0 imgs=0 lives=0 seeds=0 failed=0 start=$SECONDS seed=$SEED
 failures=()
 read -r -a modes <<<"$MODES"
 while [ "$ops" -lt "$OPS" ] || [ "$imgs" -lt "$IMAGES" ]; do
 	[ $((SECONDS - start)) -lt $((MINUTES * 60)) ] || break
 	mode=${modes[$((seeds % ${#modes[@]}))]}
+	# --sector "512 4096": each mode in turn on each sector size
+	sector=${sectors[$((seeds / ${#modes[@]} % ${#sectors[@]}))]}
+	a4=()
+	[ "$sector" = 4096 ] && a4=(--allow-4k)
 	case $mode in
 	snap) a=(--ops 400 --image-every 8) ;;
 	powercut) a=(--ops 400 --image-every 15) ;;
 	logwrites) a=(--ops 250 --max-images 80) ;;
 	esac
-	out=$(python3 "$HERE/crashcheck.py" --target "$TARGET" --sector "$SECTOR" \
-		--mode "$mode" --seed "$seed" "${a[@]}" "${EXTRA[@]}" 2>&1)
+	out=$(python3 "$HERE/crashcheck.py" --target "$TARGET" --sector "$sector" \
+		--mode "$mode" --seed "$seed" "${a[@]}" "${a4[@]}" "${EXTRA[@]}" 2>&1)
 	rc=$?
 	echo "$out" | grep -E '^(# seed|FAIL|REPRO|crashcheck:|Traceback|  File|[A-Za-z]+Error)'
 	line=$(grep '^crashcheck:' <<<"$out")
@@ -64,11 +68,11 @@ while [ "$ops" -lt "$OPS" ] || [ "$imgs" -lt "$IMAGES" ]; do
 	seeds=$((seeds + 1))
 	if [ "$rc" != 0 ]; then
 		failed=$((failed + 1))
-		failures+=("$mode:$seed")
+		failures+=("$mode:$sector:$seed")
 	fi
 	echo "# soak so far: $ops ops, $imgs images, $lives live checks, $seeds seeds, $failed failed, $((SECONDS - start)) s"
 	seed=$((seed + 1))
 done
-[ ${#failures[@]} = 0 ] || echo "# failed seeds (mode:seed): ${failures[*]}"
+[ ${#failures[@]} = 0 ] || echo "# failed seeds (mode:sector:seed): ${failures[*]}"
 echo "soak: $TARGET sector $SECTOR: $ops ops, $imgs crash images, $lives live checks, $seeds seeds, $failed failed, $((SECONDS - start)) s"
 [ "$failed" = 0 ]
