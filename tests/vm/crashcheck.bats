@@ -62,9 +62,32 @@ images() {
 	[ "$status" = 0 ]
 }
 
+# Issue 15 regression lists (tests/crashcheck/repro; each failed on main
+# a9651dc and passes with the fixes of helper-fix15, RELIABILITY.md).
 @test "crashcheck: issue 15 bug 1, a discarded cached copy must not shadow a newer bypassed write" {
-	skip "fails on main (issue 15 bug 1); enable with the fix from helper-fix15"
 	run $CC --replay "$REPRO/bug1-discard-bypass.json" --no-final-image
 	echo "$output"
 	[ "$status" = 0 ]
+	[ "$(images)" = 1 ]
+}
+
+@test "crashcheck: issue 15 bug 3, fsync after a bypassed write that was in flight during a commit" {
+	run $CC --mode powercut --delay 300 --replay "$REPRO/bug3-origin-dirty.json"
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$(images)" = 1 ]
+}
+
+@test "crashcheck: issue 15 bug 2, max_age writes back an idle dirty block" {
+	run $CC --replay "$REPRO/bug2-max-age.json" --no-final-image
+	echo "$output"
+	[ "$status" = 0 ]
+	grep -q '^crashcheck: .* 0 failed' <<<"$output"
+}
+
+@test "crashcheck: 4 KiB logical-block RAM disks (issue 15 bug 0)" {
+	run $CC --sector 4096 --allow-4k --mode snap --seed 5 --ops 30 --image-every 6
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$(images)" -ge 3 ]
 }
