@@ -9,7 +9,7 @@
 set -u
 [ $# -gt 0 ] || set -- "$(cd "$(dirname "$0")" && pwd)/results/scale.log"
 awk '
-/^\[ *[0-9]+s\] [0-9]+ GiB [a-z]+: [a-z_0-9]+ = / {
+/^\[ *[0-9]+s\] [0-9]+ GiB [a-z]+: [A-Za-z_0-9]+ = / {
 	sub(/^\[ *[0-9]+s\] /, ""); split($0, f, " ")
 	g = f[1] + 0; t = f[3]; sub(/:$/, "", t); m = f[4]; v = f[6]
 	V[g, t, m] = v

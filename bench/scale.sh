@@ -22,7 +22,8 @@
 # The virtio disks are set to "write through" in the guest unless
 # SCALE_WRITE_CACHE=1 (see below): flushes then stop at the block layer
 # instead of becoming host fdatasyncs.  Only ratios mean much under TCG.
-# Usage (host): [SCALE_SIZES="1 32 256"] [SCALE_MEM=6144] [SCALE_TIMEOUT=5400]
+# Usage (host): [SCALE_SIZES="1 32 256"] [SCALE_TARGETS="writecache wcache"]
+#               [SCALE_MEM=6144] [SCALE_TIMEOUT=5400] [SCALE_LOG=results/scale.log]
 #               bench/scale.sh [N_STATUS (10) [N_FSYNC (20)]]
 # Disk files in $SCALE_DIR (/var/tmp), deleted at the end.
 set -u
@@ -30,6 +31,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 NST=${1:-10}
 NFS=${2:-20}
 SIZES=${SCALE_SIZES:-1 32 256}
+TARGETS=${SCALE_TARGETS:-writecache wcache}
 if [ -z "${WCACHE_IN_VM:-}" ]; then
 	MAX=0
 	for s in $SIZES; do
@@ -56,16 +58,20 @@ if [ -z "${WCACHE_IN_VM:-}" ]; then
 	rm -f "$CF" "$OF"
 	trap 'rm -f "$CF" "$OF"' EXIT
 	mkdir -p "$REPO/bench/results"
-	log=$REPO/bench/results/scale.log
-	echo "# $(date -u '+%F %H:%M UTC'): SCALE_SIZES=\"$SIZES\" bench/scale.sh $NST $NFS, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$log"
+	log=${SCALE_LOG:-$REPO/bench/results/scale.log}
+	echo "# $(date -u '+%F %H:%M UTC'): SCALE_SIZES=\"$SIZES\" SCALE_TARGETS=\"$TARGETS\" bench/scale.sh $NST $NFS, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$log"
 	T0=$(date +%s)
-	"$REPO/tests/vm/run" --mem "$MEM" --timeout "${SCALE_TIMEOUT:-5400}" \
+	"$REPO/tests/vm/run" --mem "$MEM" --timeout "${SCALE_TIMEOUT:-5400}" --append no_timer_check \
 		--disk "$CF:$((MAX + 1))G" --disk "$OF:$((2 * MAX + 1))G" -- \
-		env SCALE_SIZES="$SIZES" SCALE_WRITE_CACHE="${SCALE_WRITE_CACHE:-0}" bash "$REPO/bench/scale.sh" "$NST" "$NFS" 2>&1 |
+		env SCALE_SIZES="$SIZES" SCALE_TARGETS="$TARGETS" SCALE_WRITE_CACHE="${SCALE_WRITE_CACHE:-0}" \
+		bash "$(realpath "$0")" "$NST" "$NFS" 2>&1 |
 		grep --line-buffered -v -e '^SeaBIOS' -e '^Booting from' -e 'Power down' -e 'sysrq: Power Off' |
 		tee -a "$log"
 	rc=${PIPESTATUS[0]}
-	echo "scale: VM run took $(($(date +%s) - T0)) s; sparse files used $(du -cm "$CF" "$OF" 2>/dev/null | awk 'END { print $1 }') MiB" | tee -a "$log"
+	echo "scale: VM run took $(($(date +%s) - T0)) s (exit status $rc); sparse files used $(du -cm "$CF" "$OF" 2>/dev/null | awk 'END { print $1 }') MiB" | tee -a "$log"
+	# the table from the log lines: also the sizes a run cut short finished
+	echo "== scale results (status: mean of $NST DM_TABLE_STATUS ioctls, status_linear the same on the dm-linear cache device; fsync: median of $NFS; last/1st = largest/smallest size)" | tee -a "$log"
+	"$REPO/bench/scale-table.sh" "$log" | tee -a "$log"
 	exit "$rc"
 fi
 
@@ -106,6 +112,13 @@ mem() {	# -> "MemFree Slab VmallocUsed" in KiB
 
 busy() {	# busy jiffies (USER_HZ) of all CPUs
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat
+}
+
+kbusy() {	# CPU ticks of kernel threads (writeback workers, dm-io) + irq + softirq
+	local k
+	k=$(cat /proc/[0-9]*/task/[0-9]*/stat 2>/dev/null |
+		awk '{ sub(/^.*\) /, ""); if ($2 == 2) s += $12 + $13 } END { print s + 0 }')
+	awk -v k="$k" '/^cpu / { print k + $7 + $8; exit }' /proc/stat
 }
 
 status_mean() {	# dev n -> mean seconds per DM_TABLE_STATUS ioctl (what `dmsetup status` does, without the process)
@@ -235,9 +248,12 @@ measure() {	# size_gib target
 	blocks=$(dirty s "$t")
 	sleep 1
 	j0=$(busy)
+	k0=$(kbusy)
 	sleep 3
 	idle=$(( $(busy) - j0 ))	# jiffies per 3 s with nothing to do
+	kidle=$(( $(kbusy) - k0 ))
 	j0=$(busy)
+	k0=$(kbusy)
 	tt=$(now)
 	# both wait until everything is written back: dm-writecache's flush
 	# message commits and writes back all, dm-wcache's writeback message
@@ -248,16 +264,19 @@ measure() {	# size_gib target
 	fi
 	wt=$(since "$tt")
 	j1=$(busy)
+	k1=$(kbusy)
 	a=$(dirty s "$t")
 	[ "$a" = 0 ] || say "$g GiB $t: $a blocks still dirty after the writeback message"
 	put "$g" "$t" wb_blocks "$blocks"
 	put "$g" "$t" wb_s "$wt"
 	put "$g" "$t" wb_cpu_us_per_block "$(awk -v j=$((j1 - j0)) -v i="$idle" -v w="$wt" -v n="$blocks" \
 		'BEGIN { c = j - i * w / 3; if (c < 0) c = 0; printf "%.0f", c * 10000 / n }')"
+	put "$g" "$t" wb_kcpu_us_per_block "$(awk -v j=$((k1 - k0)) -v i="$kidle" -v w="$wt" -v n="$blocks" \
+		'BEGIN { c = j - i * w / 3; if (c < 0) c = 0; printf "%.0f", c * 10000 / n }')"
+	say "$g GiB $t: writeback CPU: all $((j1 - j0)) ticks (idle $idle per 3 s), kernel threads+irq $((k1 - k0)) ticks (idle $kidle per 3 s), $wt s"
 	dmsetup remove --retry s
 }
 
-TARGETS="writecache wcache"
 for g in $SIZES; do
 	say "== cache $g GiB (4 KiB blocks), origin $((2 * g)) GiB"
 	dmsetup remove --retry sc 2>/dev/null
@@ -269,30 +288,4 @@ for g in $SIZES; do
 	done
 done
 
-FIRST=${SIZES%% *}
-LAST=${SIZES##* }
-say "== scale results (status: mean of $NST DM_TABLE_STATUS ioctls, status_linear the same on the dm-linear cache device; fsync: median of $NFS)"
-{
-	printf '%-22s' metric
-	for t in $TARGETS; do
-		for g in $SIZES; do printf ' %12s' "$t@${g}G"; done
-		printf ' %12s' "$t ${LAST}/${FIRST}"
-	done
-	echo
-	for m in blocks ctr_format_s ctr_load_s suspend_resume_s ram_B memfree_B status_us status_linear_us \
-		fsync_empty_us fsync_64_us wb_blocks wb_s wb_cpu_us_per_block; do
-		printf '%-22s' "$m"
-		for t in $TARGETS; do
-			for g in $SIZES; do printf ' %12s' "${R[$g,$t,$m]:--}"; done
-			printf ' %12s' "$(awk -v a="${R[$LAST,$t,$m]:-}" -v b="${R[$FIRST,$t,$m]:-}" \
-				'BEGIN { if (a == "" || b + 0 <= 0) print "n/a"; else printf "%.2f", a / b }')"
-		done
-		echo
-	done
-}
-for m in status_us fsync_empty_us fsync_64_us; do
-	for t in $TARGETS; do
-		echo "ratio ${LAST}G/${FIRST}G $m $t: $(awk -v a="${R[$LAST,$t,$m]:-}" -v b="${R[$FIRST,$t,$m]:-}" \
-			'BEGIN { if (a == "" || b + 0 <= 0) print "n/a"; else printf "%.2f", a / b }') (issue 16 goal for wcache: <= 1.5)"
-	done
-done
+say "== done; the table is printed on the host by bench/scale-table.sh"
