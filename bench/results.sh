@@ -37,6 +37,57 @@ section() {	# title log [grep pattern for the summary]
 	echo
 }
 
+# Issue 16's figures: per-operation cost against cache size, multi-block
+# writes, and the write path's profile (the "before" of the index rework).
+scale_section() {
+	local f
+	echo "## Scale (issue 16 baseline)"
+	echo
+	cat <<'EOF'
+`bench/scale.sh`: dm-writecache and dm-wcache on caches of 1, 32 and 256 GiB
+(4 KiB blocks) carved from one sparse file-backed virtio disk, in one VM
+run.  Status is the DM_TABLE_STATUS ioctl that `dmsetup status` makes,
+without the process (mean); fsync is the median of one process's fsyncs
+with nothing new and after 64 random 4 KiB writes; the disks are "write
+through" in the guest, so flushes stop at the block layer and do not
+become host fdatasyncs (both targets still commit on each).  The ratio
+columns are largest/smallest size; issue 16's goal is <= 1.5 for dm-wcache's
+status and fsync latency.  `bench/multiblock.sh`: 1 MiB and 64 KiB random
+writes at QD8 on RAM disks, cache-device write I/Os per fio write from the
+block statistics of a dm-linear device over the cache's RAM disk.
+`bench/write-profile.sh 10 1`: perf on the 4k randwrite QD32 burst (1 job),
+the target's top symbols by self time and the dm/target share inclusive.
+EOF
+	echo
+	for f in scale scale256 multiblock; do
+		[ -s "$R/$f.log" ] || { [ $f = scale256 ] || echo "(no run yet: $f.log missing)"; echo; continue; }
+		echo "Command and date: \`$(head -n1 "$R/$f.log" | sed 's/^# //')\`"
+		echo
+		echo '```'
+		tail -n +2 "$R/$f.log" | grep -v -e '^Udev is running' -e '^status of .* via ioctl' | sed '/^$/d'
+		echo '```'
+		echo
+	done
+	if [ -s "$R/scale.log" ] && [ -s "$R/scale256.log" ]; then
+		echo "Both scale runs merged (\`bench/scale-table.sh results/scale.log results/scale256.log\`;"
+		echo "the ratios then compare two VM runs, at the host load of each):"
+		echo
+		echo '```'
+		bench/scale-table.sh "$R/scale.log" "$R/scale256.log"
+		echo '```'
+		echo
+	fi
+	f=$R/write-profile.log
+	if [ -s "$f" ]; then
+		echo "Command and date: \`$(head -n1 "$f" | sed 's/^# //')\` (dm-writecache and dm-wcache: self time, then inclusive)"
+		echo
+		echo '```'
+		awk '/^== / { on = ($2 == "wcache," || $2 == "writecache,") } /^-- callers/ { on = 0 } on' "$f" | grep -v '^$'
+		echo '```'
+		echo
+	fi
+}
+
 {
 	cat <<'EOF'
 # Benchmark results
@@ -82,6 +133,10 @@ EOF
 			awk '{ i = index($0, ": "); rest = substr($0, i + 2); v = rest; sub(/ .*/, "", v)
 				print substr($0, 1, i + 1) "**" v "**" substr(rest, length(v) + 1) }'
 	done
+	for l in scale scale256 multiblock; do	# issue 16
+		[ -s "$R/$l.log" ] || continue
+		grep -h -e '^ratio ' -e '^multiblock ' "$R/$l.log" | sed "s/^ratio /scale /; s/^/- /"
+	done
 	echo
 	if [ -s "$R/demo.txt" ]; then
 		echo "## Demo (make demo)"
@@ -101,5 +156,6 @@ EOF
 	section "Burst 4k randwrite QD32, flushes per fsync (RAM disks and an SSD model; fsync on null_blk)" "$R/burst.log"
 	section "Sequential 1 MiB writes (sequential_cutoff; HDD-model origin)" "$R/sequential.log"
 	section "HDD model calibration" "$R/hddmodel-calibrate.log"
+	scale_section
 } >"$REPO/bench/RESULTS.md"
 echo "wrote bench/RESULTS.md"

@@ -20,7 +20,7 @@ shift 2 2>/dev/null || shift $#
 TARGETS=${*:-linear writecache wcache}
 if [ -z "$WCACHE_IN_VM" ]; then
 	# shellcheck disable=SC2086 # one argument per target
-	exec "$REPO/tests/vm/run" --mem 3072 --timeout 1800 -- \
+	exec "$REPO/tests/vm/run" --mem 3072 --timeout 1800 --append no_timer_check -- \
 		env WC_PROF_SYMS="${WC_PROF_SYMS:-}" WC_PROF_LINES="${WC_PROF_LINES:-}" WC_PROF_CALLS="${WC_PROF_CALLS:-}" bash "$REPO/bench/write-profile.sh" "$RT" "$JOBS" $TARGETS
 fi
 cd "$REPO"
