@@ -207,7 +207,7 @@ static int wcache_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	wc->ti = ti;
-	wc->read_only = !(dm_table_get_mode(ti->table) & FMODE_WRITE);
+	wc->read_only = !wc_table_writable(ti->table);
 	wc->a.high_wm = 50;
 	wc->a.low_wm = 45;
 	wc->a.writeback_jobs = 1024;
