@@ -908,6 +908,9 @@ class Run:
                     else:
                         img[a:a + ln] = os.pread(lg, ln, off + ssize)
                 pos += 1
+            if c.lw_skip_format and not any(
+                    mark_of(j) is not None for j in range(k)):
+                continue
             if c.lw_sample > 1 and pi % c.lw_sample:
                 continue
             if c.max_images and checked >= c.max_images:
@@ -1044,6 +1047,10 @@ def main():
     ap.add_argument('--lw-sample', type=int, default=1,
                     help='logwrites: check every Nth FLUSH/FUA point')
     ap.add_argument('--max-images', type=int, default=0)
+    ap.add_argument('--lw-skip-format', action='store_true',
+                    help='logwrites: no crash points before the first '
+                    'mark (while the target formats the cache; writecache '
+                    'refuses such an image: "Invalid magic")')
     ap.add_argument('--drain-every', type=int, default=10)
     ap.add_argument('--full-every', type=int, default=25,
                     help='full live check every N operations (touched '

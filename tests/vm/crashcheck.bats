@@ -31,7 +31,7 @@ images() {
 }
 
 @test "crashcheck: RAM-disk copies at random points, live reads after every step" {
-	run $CC --mode snap --seed 1 --ops 40 --image-every 6
+	run $CC --mode snap --seed 3 --ops 40 --image-every 6
 	echo "$output"
 	[ "$status" = 0 ]
 	[ "$(images)" -ge 4 ]
@@ -90,4 +90,12 @@ images() {
 	echo "$output"
 	[ "$status" = 0 ]
 	[ "$(images)" -ge 3 ]
+}
+
+@test "crashcheck: max_age also writes back dirty blocks that were loaded at resume (after a reload)" {
+	skip "fails with helper-fix15 55a8da5: blocks committed before a table reload are never aged (no commit since load, oldest_seq 0); see RELIABILITY.md"
+	run $CC --replay "$REPRO/max-age-after-reload.json" --no-final-image
+	echo "$output"
+	[ "$status" = 0 ]
+	grep -q '^crashcheck: .* 0 failed' <<<"$output"
 }
