@@ -156,8 +156,10 @@ diff_one() {	# diff_one ORIGIN_IMG CACHE_IMG WHAT
 	"$WC" dump --json "$lc" >$W/d.json
 	data=$(json $W/d.json 'j["superblock"]["data_offset"]')
 	csect=$(wc_sectors "$lc")
-	# cache blocks 40..119 fail
-	lost=$(json $W/d.json 'sum(1 for e in j["entries"] if 40 <= e["cache_block"] < 120)')
+	# cache blocks 40..119 fail: an origin block is lost when its newest entry
+	# is there (a dropped one too: in the hole its data cannot be verified)
+	"$WC" dump --all --json "$lc" >$W/d.json
+	lost=$(json $W/d.json 'len([1 for w in {e["origin_block"]: e for e in sorted((e for e in j["entries"] if e["state"] == "dirty" or (e["state"] == "dropped" and 40 <= e["cache_block"] < 120)), key=lambda e: e["seq"])}.values() if 40 <= w["cache_block"] < 120])')
 	[ "$lost" -gt 0 ]
 	{
 		echo "0 $((data + 40 * 8)) linear $lc 0"
