@@ -5,8 +5,8 @@
  * kernel module, then mark the cache clean.
  *
  *   1. load the cache with the kernel's rules (tools/wcformat.c); refuse a
- *      cache the kernel would refuse, unless --force (then salvage what the
- *      good sectors describe);
+ *      cache whose metadata the kernel would refuse, unless --force (then
+ *      salvage what the good sectors describe);
  *   2. copy each dirty block to the origin, sorted by origin block; a block
  *      that cannot be read is reported and skipped;
  *   3. fsync the origin;
@@ -159,7 +159,11 @@ int cmd_writeback(struct wc_opts *o)
 		rc = wc_err(WC_EFAIL, "cannot load the cache: %s", strerror(-r));
 		goto out;
 	}
-	if (!c.loadable) {
+	if (!c.loadable && !c.n_bad_sectors) {
+		/* only data blocks that cannot be read: reported below, one by one */
+		wc_warn("%s: %llu dirty blocks newer than durable_seq cannot be read to verify them (the kernel would refuse the cache); writing back the others",
+			wc_offline_name(&w), (unsigned long long)c.n_unverified);
+	} else if (!c.loadable) {
 		if (!force) {
 			rc = wc_err(WC_EREFUSED, "%s: the kernel would refuse this cache (%s; %llu metadata sectors refused, %llu data blocks unreadable); see 'wcachectl check'. --force writes back what the readable metadata describes (a block whose newest entry is lost may get an older version) and then marks the cache clean",
 				    wc_offline_name(&w), c.refuse,
