@@ -285,13 +285,13 @@ PY
 	C=$(wc_nullb r15c 32 8)
 	wc_zero_sb "$C"
 	wc_create wc "$O" "$C" 4096
-	local dm=$(basename "$(readlink -f /dev/mapper/wc)")
-	cat /sys/block/$dm/queue/stable_writes
-	[ "$(cat /sys/block/$dm/queue/stable_writes)" = 1 ]
+	local q=/sys/dev/block/$(dmsetup info -c --noheadings --separator : -o major,minor wc)/queue
+	cat $q/stable_writes
+	[ "$(cat $q/stable_writes)" = 1 ]
 	# and after a table reload
 	dmsetup reload wc --table "$(dmsetup table wc)"
 	dmsetup resume wc
-	[ "$(cat /sys/block/$dm/queue/stable_writes)" = 1 ]
+	[ "$(cat $q/stable_writes)" = 1 ]
 }
 
 # --- item 8 --------------------------------------------------------------
