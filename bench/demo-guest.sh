@@ -77,7 +77,7 @@ add hdd /dev/vg/hdd
 want all && add ssd /dev/vg/ssd
 
 # 3: LVM's own writecache
-lvchange -q -an vg/fast_lvm
+want all && lvchange -q -an vg/fast_lvm
 if ! want all; then
 	:
 elif lvconvert -q -y --type writecache --cachevol fast_lvm vg/slow_lvm >"$OUT/lvconvert.log" 2>&1; then
@@ -87,10 +87,10 @@ else
 fi
 
 # 4: a hand-made dm-writecache table with default arguments
-bare_len=$(blockdev --getsz /dev/vg/slow_bare)
 if ! want all; then
 	:
-elif dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
+elif bare_len=$(blockdev --getsz /dev/vg/slow_bare) &&
+	dmsetup create bare --table "0 $bare_len writecache s /dev/vg/slow_bare /dev/vg/fast_bare 4096 0"; then
 	udevadm settle
 	add dmsetup-writecache /dev/mapper/bare
 else

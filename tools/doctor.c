@@ -494,8 +494,6 @@ static void capacity_effect(const struct wc_doc_in *in, char *buf, size_t len)
 {
 	if (in->target == WC_TARGET_WRITECACHE && in->origin_rotational)
 		put(buf, len, "writes run at the origin's speed, not the cache device's (random writes, when they go around a full dm-writecache); dm-wcache waits for a free block instead and writes back in sorted batches that a rotational origin takes several times faster, and a larger cache holds more of the working set");
-	else if (0)
-		put(buf, len, "writes run at the origin's writeback rate, not the cache device's; dm-wcache writes back in sorted batches that a rotational origin takes several times faster, and a larger cache holds more of the working set");
 	else
 		put(buf, len, "writes run at the origin's writeback rate, not the cache device's; a cache larger than the working set keeps writes on the cache device");
 }
