@@ -79,8 +79,11 @@ prop() { udevadm info -q property "/dev/$(kname "$1")"; }
 	fsuuid=$(blkid -s UUID -o value /dev/$VG/slow)
 	"$WC" split $VG/slow
 	lvchange -q -ay $VG/slow
+	# the rename back does not make udev probe it again: a change event
+	# does (the rule must not keep WCACHE_PART from the udev database)
+	udevadm trigger --action=change /dev/$VG/slow
 	udevadm settle
-	! prop /dev/$VG/slow | grep -q '^WCACHE_PART='
+	! prop /dev/$VG/slow | grep -q '^WCACHE_PART=\|^SYSTEMD_READY=0'
 	[ "$(kname /dev/disk/by-uuid/$fsuuid)" = "$(kname /dev/$VG/slow)" ]
 }
 
