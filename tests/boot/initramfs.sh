@@ -92,7 +92,7 @@ for fl in $fls; do
 done
 echo "# images generated in $((SECONDS - t)) s"
 
-boot "setup" "$tmp/setup.log" --timeout 1500 --disk "$A:384M" --disk "$B:128M" -- \
+boot "setup" "$tmp/setup.log" --timeout 2400 --disk "$A:384M" --disk "$B:128M" -- \
 	bash tests/boot/initramfs-guest.bash setup "$OUT"
 if [ ! -s "$OUT/fsuuid" ] || [ ! -s "$OUT/gen1.sha" ] || [ ! -s "$OUT/initrd-itools.img" ]; then
 	echo "Bail out! the set-up boot did not produce a root file system, data and an initramfs"
@@ -111,7 +111,7 @@ for fl in itools dracut; do
 	what="$fl initramfs"
 	extra=""
 	[ $fl = dracut ] && extra="rd.lvm.lv=wcvg/root_wco"
-	boot "$what" "$tmp/$fl.log" --timeout 1200 --initrd "$img" --disk "$A" --disk "$B" \
+	boot "$what" "$tmp/$fl.log" --timeout 1500 --initrd "$img" --disk "$A" --disk "$B" \
 		--append "root=UUID=$(cat "$OUT/fsuuid") rw rootwait rootdelay=60 init=/sbin/init quiet loglevel=3 wcache.vg=wcvg wcache.gen=$gen wcache.fsuuid=$(cat "$OUT/fsuuid") wcache.bkuuid=$(cat "$OUT/bkuuid") $extra"
 	verify_sums "$tmp/$fl.log" "$gen" "$what"
 	gen=$((gen + 1))
