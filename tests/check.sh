@@ -11,9 +11,9 @@
 #         with 4+ CPUs they run in the background meanwhile
 #   kernels: the compile matrix (host 6.1, 6.12, newest Debian 13 backports
 #         kernel: scripts/kernels.sh build, with the host suites) and a
-#         smoke run of vm/target and vm/faults on the newest kernel (after
-#         the VM suites); WCACHE_CHECK_KERNELS=0 skips both.  The full
-#         matrix is `make check-kernels`
+#         smoke run of vm/target on the newest kernel (after the VM
+#         suites); WCACHE_CHECK_KERNELS=0 skips both.  The full matrix is
+#         `make check-kernels`
 # Options: --host-only, --vm-only, or suite files/patterns to run (=NAME:
 # that suite only, e.g. =vm/target).
 set -u
