@@ -93,7 +93,6 @@ images() {
 }
 
 @test "crashcheck: max_age also writes back dirty blocks that were loaded at resume (after a reload)" {
-	skip "fails with helper-fix15 55a8da5: blocks committed before a table reload are never aged (no commit since load, oldest_seq 0); see RELIABILITY.md"
 	run $CC --replay "$REPRO/max-age-after-reload.json" --no-final-image
 	echo "$output"
 	[ "$status" = 0 ]
