@@ -35,6 +35,8 @@ udevadm control --reload
 
 # --- 2. the VG, the pairing, the hide rule
 modprobe dm-wcache
+# vdb plays the SSD: virtio disks say rotational, and attach refuses a rotational cache
+echo 0 >/sys/block/vdb/queue/rotational
 pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb >/dev/null
 lvcreate -q -y -W y -n root -L 200M $VG /dev/vda >/dev/null
 lvcreate -q -y -W y -n backup_wco -L 16M $VG /dev/vda >/dev/null
