@@ -146,7 +146,8 @@ ids() {
 	lvcreate -q -y -W y -n fast -L 16M $VG /dev/ram1 >/dev/null
 	udevadm settle
 	len=$(blockdev --getsz /dev/$VG/slow)
-	dmsetup create wcflaky --table "0 $len flakey /dev/$VG/slow 0 1 3600 1 error_writes"
+	# down from the start (up 0 s): a fast VM would write everything back during an up interval
+	dmsetup create wcflaky --table "0 $len flakey /dev/$VG/slow 0 0 3600 1 error_writes"
 	dmsetup create wcerr --table "0 $len writecache s /dev/mapper/wcflaky /dev/$VG/fast 4096 0"
 	udevadm settle
 	dd if=/dev/urandom of=/dev/mapper/wcerr bs=64k count=16 oflag=direct status=none
