@@ -81,13 +81,16 @@ static void progress(int tty, uint64_t dirty, uint64_t start_dirty, uint32_t bs,
 }
 
 /* wait in cleaner mode until nothing is dirty; 0, WC_EINTR or error */
+/* split gives up when writeback fails and makes no progress this long */
+#define WC_SPLIT_STALL_SECS	10
+
 static int drain(struct wc_opts *o, struct wc_pair *p)
 {
 	struct wc_status st;
 	struct wc_table tb;
 	struct sigaction sa;
-	double t0, tprev, rate = 0;
-	uint64_t start, prev;
+	double t0, tprev, tgood, rate = 0;
+	uint64_t start, prev, wb_err0;
 	int tty = isatty(STDOUT_FILENO), r, mapped, first = 1;
 
 	r = wc_pair_mapped(p, &mapped, &st, &tb);
@@ -115,7 +118,8 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 	sigaction(SIGTERM, &sa, NULL);
 
 	start = prev = st.dirty_blocks + st.writeback_blocks;
-	t0 = tprev = now();
+	t0 = tprev = tgood = now();
+	wb_err0 = st.c[WC_C_WB_ERRORS];
 	for (;;) {
 		uint64_t dirty;
 		double t;
@@ -142,8 +146,30 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 			rate = rate > 0 ? 0.7 * rate + 0.3 * inst : inst;
 		}
 		first = 0;
+		if (dirty < prev)
+			tgood = t;
 		prev = dirty;
 		tprev = t;
+		/*
+		 * The target retries failed writeback for ever (the blocks stay
+		 * dirty): when it fails and nothing reached the origin for a
+		 * while, stop instead of waiting for a repair.
+		 */
+		if (st.c[WC_C_WB_ERRORS] > wb_err0 && dirty &&
+		    t - tgood >= WC_SPLIT_STALL_SECS) {
+			if (!o->force) {
+				if (tty)
+					putchar('\n');
+				return wc_err(WC_EREFUSED, "writeback to the origin of %s/%s fails (%llu failed attempts) and nothing was written back for %d s; the %llu dirty blocks stay in the cache, which stays in cleaner mode. Repair the origin and run 'wcachectl split %s/%s' again ('wcachectl split --cancel %s/%s' keeps caching; --force drops the dirty blocks)",
+					      p->vg, p->lv,
+					      (unsigned long long)(st.c[WC_C_WB_ERRORS] - wb_err0),
+					      WC_SPLIT_STALL_SECS, (unsigned long long)dirty,
+					      p->vg, p->lv, p->vg, p->lv);
+			}
+			wc_warn("--force: writeback to the origin fails; dropping %llu dirty blocks of %s/%s",
+				(unsigned long long)dirty, p->vg, p->lv);
+			break;
+		}
 		if (dirty == 0 && st.writeback_blocks == 0) {
 			if (start)
 				progress(tty, 0, start, p->ot.block_size,
