@@ -128,14 +128,6 @@ static int diskstat(const struct devref *d, uint64_t *writes, uint64_t *ticks)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
 	struct timespec ts;
@@ -454,19 +446,19 @@ static int doctor_one(const char *name, struct doc_ctx *cx)
 	if (r)
 		return r;
 	have_disk = !diskstat(&od, &w0, &t0k);
-	t0 = now();
+	t0 = wc_now();
 	maxd = st0.dirty_blocks;
 	st1 = st0;
 	memcpy(raw1, raw0, sizeof(raw1));
 	t1 = t0;
 	while (cx->secs > 0 && t1 - t0 < cx->secs) {
-		double left = cx->secs - (now() - t0);
+		double left = cx->secs - (wc_now() - t0);
 
 		sleep_s(left < 0.5 ? left : 0.5);
 		r = read_status(name, t, &sx, rawx, sizeof(rawx));
 		if (r)
 			return r;
-		t1 = now();
+		t1 = wc_now();
 		if (sx.dirty_blocks > maxd)
 			maxd = sx.dirty_blocks;
 		st1 = sx;

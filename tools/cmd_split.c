@@ -34,24 +34,6 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void fmt_eta(double s, char *buf, size_t len)
-{
-	if (!isfinite(s) || s < 0 || s > 99 * 3600)
-		snprintf(buf, len, "--:--");
-	else if (s >= 3600)
-		snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, ((int)s / 60) % 60, (int)s % 60);
-	else
-		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
-}
-
 static void progress(int tty, uint64_t dirty, uint64_t start_dirty, uint32_t bs, double rate,
 		     int final)
 {
@@ -64,7 +46,7 @@ static void progress(int tty, uint64_t dirty, uint64_t start_dirty, uint32_t bs,
 	fill = (int)(frac * w + 0.5);
 	wc_human_size(dirty * bs, sz, sizeof(sz));
 	wc_human_size((uint64_t)(rate * bs), rt, sizeof(rt));
-	fmt_eta(rate > 0 ? dirty / rate : INFINITY, eta, sizeof(eta));
+	wc_fmt_eta(rate > 0 ? dirty / rate : INFINITY, eta, sizeof(eta));
 	if (tty) {
 		printf("\rflushing [");
 		for (i = 0; i < w; i++)
@@ -118,7 +100,7 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 	sigaction(SIGTERM, &sa, NULL);
 
 	start = prev = st.dirty_blocks + st.writeback_blocks;
-	t0 = tprev = tgood = now();
+	t0 = tprev = tgood = wc_now();
 	wb_err0 = st.c[WC_C_WB_ERRORS];
 	for (;;) {
 		uint64_t dirty;
@@ -139,7 +121,7 @@ static int drain(struct wc_opts *o, struct wc_pair *p)
 		dirty = st.dirty_blocks;
 		if (st.writeback_blocks > dirty)
 			dirty = st.writeback_blocks;
-		t = now();
+		t = wc_now();
 		if (t - tprev > 0.01 && !first) {
 			double inst = prev > dirty ? (prev - dirty) / (t - tprev) : 0;
 

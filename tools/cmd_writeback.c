@@ -42,24 +42,6 @@ static const struct wc_offopt wb_opts[] = {
 #define WB_USAGE	"writeback --offline VG/LV | --offline --cache PATH --origin PATH [--force]"
 #define WB_HELP		"write a cache's dirty blocks back without the kernel module, then mark it clean"
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void fmt_eta(double s, char *buf, size_t len)
-{
-	if (!isfinite(s) || s < 0 || s > 99 * 3600)
-		snprintf(buf, len, "--:--");
-	else if (s >= 3600)
-		snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, ((int)s / 60) % 60, (int)s % 60);
-	else
-		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
-}
-
 struct progress {
 	int tty;
 	uint64_t total, bs;
@@ -69,7 +51,7 @@ struct progress {
 
 static void progress(struct progress *p, uint64_t done, int final)
 {
-	double t = now(), rate, frac = p->total ? (double)done / p->total : 1.0;
+	double t = wc_now(), rate, frac = p->total ? (double)done / p->total : 1.0;
 	char sz[32], rt[32], eta[16];
 	int i, w = 30, fill = (int)(frac * w + 0.5), pct = (int)(frac * 100);
 
@@ -80,7 +62,7 @@ static void progress(struct progress *p, uint64_t done, int final)
 	rate = t > p->t0 ? done / (t - p->t0) : 0;
 	wc_human_size((p->total - done) * p->bs, sz, sizeof(sz));
 	wc_human_size((uint64_t)(rate * p->bs), rt, sizeof(rt));
-	fmt_eta(rate > 0 ? (p->total - done) / rate : INFINITY, eta, sizeof(eta));
+	wc_fmt_eta(rate > 0 ? (p->total - done) / rate : INFINITY, eta, sizeof(eta));
 	if (p->tty) {
 		printf("\rwriting back [");
 		for (i = 0; i < w; i++)
@@ -184,7 +166,7 @@ int cmd_writeback(struct wc_opts *o)
 	pg.tty = isatty(STDOUT_FILENO);
 	pg.total = c.n_dirty;
 	pg.bs = c.block_size;
-	pg.t0 = now();
+	pg.t0 = wc_now();
 	pg.last_pct = -100;
 	printf("%s: %llu dirty blocks to write back to %s\n", wc_offline_name(&w),
 	       (unsigned long long)c.n_dirty, w.origin.path);
@@ -250,7 +232,7 @@ int cmd_writeback(struct wc_opts *o)
 
 		wc_human_size(written * c.block_size, sz, sizeof(sz));
 		printf("%s: wrote back %llu blocks (%s) in %.1f s; the cache is clean\n",
-		       wc_offline_name(&w), (unsigned long long)written, sz, now() - pg.t0);
+		       wc_offline_name(&w), (unsigned long long)written, sz, wc_now() - pg.t0);
 	}
 	if (w.lvm)
 		printf("%s: activate it again when the module is available, or 'wcachectl split %s' (nothing is dirty any more)\n",

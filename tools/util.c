@@ -5,11 +5,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wcachectl.h"
@@ -291,4 +293,22 @@ int wc_split_vglv(const char *arg, char *vg, char *lv)
 	if (!wc_valid_name(vg) || !wc_valid_name(lv))
 		return WC_EUSAGE;
 	return 0;
+}
+
+double wc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void wc_fmt_eta(double s, char *buf, size_t len)
+{
+	if (!isfinite(s) || s < 0 || s > 99 * 3600)
+		snprintf(buf, len, "--:--");
+	else if (s >= 3600)
+		snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, ((int)s / 60) % 60, (int)s % 60);
+	else
+		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
 }

@@ -80,6 +80,12 @@ int wc_confirm(int yes, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int wc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int wc_parse_size(const char *s, uint64_t *bytes);
 void wc_human_size(uint64_t bytes, char *buf, size_t len);
+
+/* seconds on the monotonic clock */
+double wc_now(void);
+
+/* a time left as M:SS or H:MM:SS, "--:--" when unknown or absurd */
+void wc_fmt_eta(double s, char *buf, size_t len);
 int wc_valid_name(const char *s);
 int wc_split_vglv(const char *arg, char *vg, char *lv);
 size_t wc_strlcpy(char *dst, const char *src, size_t size);
