@@ -147,6 +147,9 @@ else
 	JOBS=${WCACHE_CHECK_JOBS:-1}
 fi
 
+# a boot suite that hangs fails alone instead of eating the CI run's time
+BOOT_TIMEOUT=${WCACHE_BOOT_SUITE_TIMEOUT:-1500}
+
 start_boot_suites() {	# start_boot_suites DIR FILE...
 	local dir=$1
 	shift
@@ -155,7 +158,7 @@ start_boot_suites() {	# start_boot_suites DIR FILE...
 		for f in "$@"; do
 			b=$(basename "$f" .sh)
 			s=$SECONDS
-			"$f" >"$dir/$b.log" 2>&1 </dev/null
+			timeout -k 30 "$BOOT_TIMEOUT" "$f" >"$dir/$b.log" 2>&1 </dev/null
 			echo "$? $((SECONDS - s))" >"$dir/$b.rc"
 		done
 	) &
@@ -195,6 +198,8 @@ if [ "$VM" = 1 ]; then
 		wanted "vm/$(basename "$f" .bats)" && vm_files+=("$f")
 	done
 	boot_files=()
+	# tests/boot/*.sh are the host-driven suites; their guest halves
+	# (*.bash, *.bats, *.busybox) are not
 	for f in tests/boot/*.sh; do
 		[ -e "$f" ] && wanted "boot/$(basename "$f" .sh)" && boot_files+=("$f")
 	done
@@ -214,7 +219,7 @@ if [ "$VM" = 1 ]; then
 		rm -rf "$bg"
 	else
 		for f in "${boot_files[@]}"; do
-			run_suite "boot/$(basename "$f" .sh)" "$f"
+			run_suite "boot/$(basename "$f" .sh)" timeout -k 30 "$BOOT_TIMEOUT" "$f"
 		done
 	fi
 	[ "${WCACHE_CHECK_KERNELS:-1}" = 0 ] ||

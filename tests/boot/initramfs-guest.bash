@@ -9,7 +9,7 @@
 #    the hide rule hides our origin when a plain "lvchange -ay -K" activates
 #    it, and leaves backup_wco's links alone.
 # 3. A root file system on wcvg/root: static busybox and
-#    initramfs-rootinit.sh as /sbin/init; generation 1 of data written with
+#    initramfs-rootinit.busybox as /sbin/init; generation 1 of data written with
 #    fsync; power cut with the data dirty in the cache.
 export LVM_SUPPRESS_FD_WARNINGS=1
 mode=$1 OUT=$2
@@ -82,7 +82,7 @@ mkdir -p $MNT
 mount /dev/$VG/root $MNT || { notok "mount /dev/$VG/root"; exit 0; }
 mkdir -p $MNT/bin $MNT/sbin $MNT/proc $MNT/sys $MNT/dev $MNT/run $MNT/tmp
 cp /bin/busybox $MNT/bin/busybox
-cp "$REPO/tests/boot/initramfs-rootinit.sh" $MNT/sbin/init
+cp "$REPO/tests/boot/initramfs-rootinit.busybox" $MNT/sbin/init
 chmod 755 $MNT/sbin/init
 mkdir -p $MNT/gen1
 for i in $(seq 1 8); do

@@ -6,7 +6,7 @@
 #     (update-initramfs -u); dracut (unpacked from its .debs) builds one with
 #     the installed 90wcache module
 #   boot 1 (harness initramfs, tests/boot/initramfs-guest.bash): a root
-#     file system (static busybox + initramfs-rootinit.sh as /sbin/init) on
+#     file system (static busybox + initramfs-rootinit.busybox as /sbin/init) on
 #     wcvg/root cached by wcvg/fast; the hide rule's checks; fsync'd data;
 #     power cut with the data dirty in the cache
 #   boot 2: Debian's kernel with the initramfs-tools image, root=UUID=<fs>,
