@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wcachectl: all LVM access through liblvm2cmd. Reports are read as
- * JSON (lvs --reportformat json), captured from lvm's print log and
- * parsed with json-c.
+ * JSON (lvs --reportformat json), captured from lvm's standard output
+ * (report_run) and parsed with json-c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <lvm2cmd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lvm.h"
@@ -154,6 +156,121 @@ int wc_lvm_run(const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vrun(fmt, ap);
 	va_end(ap);
+	return r;
+}
+
+/* the whole of what was written to fd, from its start; NULL on failure */
+static char *read_back(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+
+	if (len < 0 || len > (64 << 20) || lseek(fd, 0, SEEK_SET) < 0)
+		return NULL;
+	buf = malloc(len + 1);
+	if (!buf)
+		return NULL;
+	while (got < (size_t)len) {
+		n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	return buf;
+}
+
+/*
+ * Run a report command and keep its report lines in cap. lvm hands each line
+ * it prints to the log callback through a 4096-byte buffer, so a longer
+ * report line (an LV with kilobytes of tags) would arrive cut and the whole
+ * JSON report be lost. A report therefore runs with no callback, its standard
+ * output and error in anonymous files that are read back whole; the first
+ * error line becomes last_error, as with the callback.
+ */
+static int report_run(const char *fmt, ...)
+{
+	int out, err, so = -1, se = -1, r;
+	char *text, *line, *next;
+	va_list ap;
+
+	cap_len = 0;
+	if (cap)
+		cap[0] = '\0';
+	if (wc_lvm_init())
+		return WC_ELVM;
+	out = memfd_create("wcachectl-lvm-report", MFD_CLOEXEC);
+	err = memfd_create("wcachectl-lvm-errors", MFD_CLOEXEC);
+	fflush(stdout);
+	fflush(stderr);
+	if (out >= 0 && err >= 0) {
+		so = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		se = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	}
+	if (so < 0 || se < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(err, STDERR_FILENO) < 0) {
+		snprintf(last_error, sizeof(last_error),
+			 "cannot capture the output of lvs: %s", strerror(errno));
+		r = WC_ELVM;
+		goto restore;
+	}
+	lvm2_log_fn(NULL);
+	capturing = CAP_REPORT;
+	va_start(ap, fmt);
+	r = vrun(fmt, ap);
+	va_end(ap);
+	capturing = 0;
+	fflush(stdout);
+	fflush(stderr);
+	lvm2_log_fn(log_fn);
+restore:
+	if (so >= 0)
+		dup2(so, STDOUT_FILENO);
+	if (se >= 0)
+		dup2(se, STDERR_FILENO);
+	if (so >= 0)
+		close(so);
+	if (se >= 0)
+		close(se);
+	text = err >= 0 ? read_back(err) : NULL;
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line)
+			continue;
+		if (wc_verbose)
+			fprintf(stderr, "wcachectl: lvm: %s\n", line);
+		if (r && strncmp(line, "WARNING:", 8) &&
+		    (!last_error[0] || !strncmp(last_error, "'lvs ", 5)))
+			wc_strlcpy(last_error, line, sizeof(last_error));
+	}
+	free(text);
+	text = out >= 0 && !r ? read_back(out) : NULL;
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (is_report_line(line))
+			cap_add(line);
+	}
+	free(text);
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	if (!r && !cap) {
+		wc_strlcpy(last_error, "lvs printed no report", sizeof(last_error));
+		r = WC_ELVM;
+	}
 	return r;
 }
 
@@ -302,13 +419,8 @@ int wc_lvm_lvs(const char *vg, struct wc_lv **lvs, int *n)
 	*n = 0;
 	if (vg && !wc_valid_name(vg))
 		return WC_ENOENT;
-	cap_len = 0;
-	if (cap)
-		cap[0] = '\0';
-	capturing = CAP_REPORT;
-	r = wc_lvm_run("lvs -a --reportformat json --binary --units b --nosuffix "
+	r = report_run("lvs -a --reportformat json --binary --units b --nosuffix "
 		       "-o " LVS_FIELDS " %s", vg ? vg : "");
-	capturing = 0;
 	if (r) {
 		if (vg && strstr(last_error, "not found"))
 			return WC_ENOENT;
@@ -406,12 +518,7 @@ int wc_lvm_lv_pvs(const char *vg, const char *lv, char pvs[][WC_PATH_MAX], int m
 	*n = 0;
 	if (!wc_valid_name(vg))
 		return WC_ELVM;
-	cap_len = 0;
-	if (cap)
-		cap[0] = '\0';
-	capturing = CAP_REPORT;
-	r = wc_lvm_run("lvs -a --segments --reportformat json -o lv_name,devices %s", vg);
-	capturing = 0;
+	r = report_run("lvs -a --segments --reportformat json -o lv_name,devices %s", vg);
 	if (r)
 		return r;
 	if (!cap || wc_lvm_parse_pvs(cap, lv, pvs, max, n)) {

@@ -177,7 +177,6 @@ split_until_cleaner() {
 }
 
 @test "a cachevol whose origin LVM removed is reported, with the way to reuse it" {
-	skip "fails on the merged main (lead run 2026-12-02 03:30, passed on helper-lvm18 alone): to debug next session (issue 18)"
 	"$WC" attach $VG/slow --cachevol fast --target writecache --yes
 	"$WC" deactivate $VG/slow
 	lvremove -q -f $VG/slow_wco >/dev/null
@@ -223,7 +222,6 @@ split_until_cleaner() {
 # --- status, list, tune, plan, attach -------------------------------------
 
 @test "status and list: one bad pairing hides none of the others; JSON printed, exit not 0" {
-	skip "fails on the merged main (lead run 2026-12-02 03:30, passed on helper-lvm18 alone): to debug next session (issue 18)"
 	"$WC" attach $VG/slow --cachevol fast --target writecache --yes
 	lvcreate -q -y -W y -n s2 -L 32M $VG /dev/ram0 >/dev/null
 	lvcreate -q -y -W y -n f2 -L 16M $VG /dev/ram1 >/dev/null
@@ -256,7 +254,6 @@ split_until_cleaner() {
 }
 
 @test "another LV with more than 8 KiB of tags does not break the VG's report" {
-	skip "fails on the merged main (lead run 2026-12-02 03:30, passed on helper-lvm18 alone): to debug next session (issue 18)"
 	"$WC" attach $VG/slow --cachevol fast --target writecache --yes
 	lvcreate -q -y -W y -n tagged -L 8M $VG /dev/ram0 >/dev/null
 	local args=() i long
