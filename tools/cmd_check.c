@@ -150,24 +150,9 @@ int cmd_check(struct wc_opts *o)
 	r = wc_offline_getopt(o->argc, o->argv, check_opts, CHECK_USAGE, CHECK_HELP, vals, &target);
 	if (r)
 		return r < 0 ? 0 : r;
-	if (!target) {
-		fprintf(stderr, "wcachectl: check needs DEVICE or VG/LV\nUsage: wcachectl %s\n",
-			CHECK_USAGE);
-		return WC_EUSAGE;
-	}
-	r = wc_offline_setup(&w, target, NULL, NULL, vals[1] ? WC_OFF_LIVE_OK : 0);
-	if (r) {
-		wc_offline_teardown(&w);
+	r = wc_offline_load("check", CHECK_USAGE, target, vals[1] ? WC_OFF_LIVE_OK : 0, &w, &c);
+	if (r)
 		return r;
-	}
-	memset(&c, 0, sizeof(c));
-	r = wcf_open(&c, &w.cache.dev, w.lvm ? &w.x : NULL);
-	if (!r)
-		r = wcf_load(&c, &w.cache.dev);
-	if (r == -12) {
-		rc = wc_err(WC_EFAIL, "out of memory");
-		goto out;
-	}
 	rc = c.loadable ? 0 : CHECK_DAMAGED;
 	if (vals[0]) {
 		json_object *j = json_object_new_object();
@@ -203,7 +188,6 @@ int cmd_check(struct wc_opts *o)
 		else
 			printf("result: DAMAGED; the kernel refuses this cache: %s\n", c.refuse);
 	}
-out:
 	wcf_free(&c);
 	r = wc_offline_teardown(&w);
 	return rc ? rc : r;

@@ -67,24 +67,9 @@ int cmd_dump(struct wc_opts *o)
 	r = wc_offline_getopt(o->argc, o->argv, dump_opts, DUMP_USAGE, DUMP_HELP, vals, &target);
 	if (r)
 		return r < 0 ? 0 : r;
-	if (!target) {
-		fprintf(stderr, "wcachectl: dump needs DEVICE or VG/LV\nUsage: wcachectl %s\n",
-			DUMP_USAGE);
-		return WC_EUSAGE;
-	}
-	r = wc_offline_setup(&w, target, NULL, NULL, vals[2] ? WC_OFF_LIVE_OK : 0);
-	if (r) {
-		wc_offline_teardown(&w);
+	r = wc_offline_load("dump", DUMP_USAGE, target, vals[2] ? WC_OFF_LIVE_OK : 0, &w, &c);
+	if (r)
 		return r;
-	}
-	memset(&c, 0, sizeof(c));
-	r = wcf_open(&c, &w.cache.dev, w.lvm ? &w.x : NULL);
-	if (!r)
-		r = wcf_load(&c, &w.cache.dev);
-	if (r == -12) {
-		rc = wc_err(WC_EFAIL, "out of memory");
-		goto out;
-	}
 	if (c.sb_state != WCF_SB_OK && !vals[0]) {
 		rc = wc_err(c.sb_state == WCF_SB_BLANK ? 0 : WC_EREFUSED, "%s: superblock %s: %s",
 			    wc_offline_name(&w), c.sb_state == WCF_SB_BLANK ? "blank" : "refused",

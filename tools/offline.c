@@ -348,6 +348,33 @@ int wc_offline_setup(struct wc_offline *w, const char *target, const char *cache
 	return 0;
 }
 
+int wc_offline_load(const char *command, const char *usage, const char *target,
+		    unsigned int flags, struct wc_offline *w, struct wcf_cache *c)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (!target) {
+		fprintf(stderr, "wcachectl: %s needs DEVICE or VG/LV\nUsage: wcachectl %s\n",
+			command, usage);
+		return WC_EUSAGE;
+	}
+	r = wc_offline_setup(w, target, NULL, NULL, flags);
+	if (!r)
+		r = wcf_open(c, &w->cache.dev, w->lvm ? &w->x : NULL);
+	if (!r)
+		r = wcf_load(c, &w->cache.dev);
+	if (r == -12)
+		r = wc_err(WC_EFAIL, "out of memory");
+	else if (r < 0)
+		r = 0;	/* the cache's own faults are in c: the caller reports them */
+	if (r) {
+		wcf_free(c);
+		wc_offline_teardown(w);
+	}
+	return r;
+}
+
 int wc_offline_teardown(struct wc_offline *w)
 {
 	int r = 0, r1;

@@ -51,6 +51,15 @@ int wc_offline_setup(struct wc_offline *w, const char *target, const char *cache
 /* close the devices and deactivate what setup activated */
 int wc_offline_teardown(struct wc_offline *w);
 
+/*
+ * check and dump: set up @target (the one positional argument of COMMAND)
+ * and read its cache's metadata into @c.  Returns 0, or an exit code
+ * (message printed) after which nothing is left to free.  On 0 the caller
+ * ends with wcf_free(c) and wc_offline_teardown(w).
+ */
+int wc_offline_load(const char *command, const char *usage, const char *target,
+		    unsigned int flags, struct wc_offline *w, struct wcf_cache *c);
+
 /* "VG/LV" of an LVM form, or the cache path, for messages */
 const char *wc_offline_name(const struct wc_offline *w);
 
