@@ -111,6 +111,22 @@ verify)
 	check "generation $gen written with fsync" write_gen "$gen"
 	powercut
 	;;
+evact0)
+	gen=$3
+	fsuuid=$(cat "$OUT/fsuuid")
+	check "LVM runs with event_activation=0" \
+		test "$(lvmconfig --type current global/event_activation)" = "event_activation=0"
+	check "udev did not pull in wcache-activate@$VG.service" \
+		bash -c "! systemctl is-active -q wcache-activate@$VG.service"
+	boot_activation_checks wcache-activate-all.service
+	device_checks "$fsuuid"
+	check "all data fsync'd before the power cut verifies (generations 1-$((gen - 1)))" \
+		verify_gens $((gen - 1))
+	journalctl -b -u wcache-activate-all.service -o cat --no-pager |
+		head -n 8 | while read -r l; do diag "journal: $l"; done
+	check "generation $gen written with fsync" write_gen "$gen"
+	powercut
+	;;
 missing)
 	fsuuid=$(cat "$OUT/fsuuid")
 	# the unit waits WCACHE_ACTIVATE_WAIT s for the missing PV, then fails

@@ -8,6 +8,9 @@
 #     wcache-activate@.service installed, fstab: UUID=<fs> /mnt/wc): no
 #     command of the test activates anything; the mapping is back, mounted
 #     by UUID, every fsync'd generation verifies; write the next, power cut
+#   one boot with LVM's event_activation=0 (no udev-driven VG activation, as
+#     when the initramfs activated the VG): wcache-activate-all.service
+#     alone brings the mapping back; everything verifies; power cut
 #   one boot without the cachevol's disk: the origin stays inactive, the
 #     journal and wcachectl status say why
 #   a last boot with every disk again: everything still verifies
@@ -62,6 +65,24 @@ for c in $(seq 1 "$CYCLES"); do
 		--disk "$A" --disk "$B" --disk "$C" -- bash $GUEST verify "$OUT" $gen
 	gen=$((gen + 1))
 done
+
+# event_activation=0: the template unit is never pulled in by udev, the
+# sysinit unit wcache-activate-all.service (enabled as make install does)
+# has to assemble the pairing before fstab mounts it
+prepare "$tmp/prep-evact0.sh" 30 defaults
+cat >>"$tmp/prep-evact0.sh" <<PREP
+sed "s|/usr/sbin/wcachectl|$REPO/tools/wcachectl|g" $REPO/boot/wcache-activate-all >/etc/wcache-activate-all
+chmod 755 /etc/wcache-activate-all
+sed -i -e "s|^ExecStart=/usr/lib/wcache/wcache-activate-all|ExecStart=/etc/wcache-activate-all|" \
+	-e "s|^ConditionPathExists=/usr/sbin/wcachectl|ConditionPathExists=$REPO/tools/wcachectl|" \
+	/etc/systemd/system/wcache-activate-all.service
+mkdir -p /etc/systemd/system/sysinit.target.wants
+ln -sf ../wcache-activate-all.service /etc/systemd/system/sysinit.target.wants/
+printf 'global {\n\tevent_activation = 0\n}\n' >/etc/lvm/lvmlocal.conf
+PREP
+boot "event_activation=0" "$tmp/evact0.log" --systemd --prepare "$tmp/prep-evact0.sh" \
+	--disk "$A" --disk "$B" --disk "$C" -- bash $GUEST evact0 "$OUT" $gen
+gen=$((gen + 1))
 
 prepare "$tmp/prep-missing.sh" 5 "nofail,x-systemd.device-timeout=20s"
 boot "cachevol disk missing" "$tmp/missing.log" --systemd --prepare "$tmp/prep-missing.sh" \

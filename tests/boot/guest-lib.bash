@@ -79,13 +79,13 @@ device_checks() {
 # systemd boot: wcache-activate@VG.service brought the cached LV back and
 # fstab mounted it by filesystem UUID at MNT, after the unit (nothing of the
 # test activated anything)
-boot_activation_checks() {
-	local ta tm
-	check "wcache-activate@$VG.service succeeded" systemctl is-active -q "wcache-activate@$VG.service"
+boot_activation_checks() {	# [UNIT]: the unit that assembles the pairing
+	local ta tm unit=${1:-wcache-activate@$VG.service}
+	check "$unit succeeded" systemctl is-active -q "$unit"
 	check "$MNT was mounted at boot from fstab (by UUID)" findmnt -n "$MNT"
 	check "... from the cache mapping" \
 		test "$(kname "$(findmnt -n -o SOURCE "$MNT")")" = "$(kname "/dev/mapper/$VG-slow")"
-	ta=$(systemctl show -P ExecMainExitTimestampMonotonic "wcache-activate@$VG.service")
+	ta=$(systemctl show -P ExecMainExitTimestampMonotonic "$unit")
 	tm=$(systemctl show -P ActiveEnterTimestampMonotonic "$(systemd-escape -p --suffix=mount "$MNT")")
-	check "... after wcache-activate@$VG.service finished" test "${ta:-0}" -gt 0 -a "${tm:-0}" -ge "${ta:-0}"
+	check "... after $unit finished" test "${ta:-0}" -gt 0 -a "${tm:-0}" -ge "${ta:-0}"
 }

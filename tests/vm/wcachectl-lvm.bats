@@ -23,6 +23,12 @@ setup() {
 
 teardown() {
 	rm -f /etc/modprobe.d/wcachectl-test-block.conf
+	if [ -n "${RLOOPS:-}" ]; then	# the RAID test's own VG
+		"$WC" split wcrvg/slow --force --yes >/dev/null 2>&1 || true
+		vgremove -q -f wcrvg >/dev/null 2>&1 || true
+		for l in $RLOOPS; do losetup -d "$l" 2>/dev/null || true; done
+		rm -f /var/tmp/wc/leg*
+	fi
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	wc_cleanup
 }
@@ -375,4 +381,51 @@ split_until_cleaner() {
 	out=$("$WC" split $VG/slow --json 2>/dev/null) || rc=$?
 	[ "$rc" -eq 4 ]
 	echo "$out" | jq -e '.exit_code == 4 and (.error | test("not a cached LV"))'
+}
+
+# --- a RAID origin ----------------------------------------------------------
+
+@test "a RAID1 origin with a missing leg follows LVM's activation_mode" {
+	local RVG=wcrvg i l loops=() conf=/var/tmp/wc/lvmconf
+	load_mod loop
+	load_mod dm-raid
+	for i in 0 1 2; do
+		truncate -s 80M /var/tmp/wc/leg$i
+		l=$(losetup -f --show /var/tmp/wc/leg$i)
+		echo 0 >/sys/block/${l#/dev/}/queue/rotational
+		loops+=("$l")
+	done
+	RLOOPS="${loops[*]}"
+	pvcreate -q -y "${loops[@]}" >/dev/null
+	vgcreate -q $RVG "${loops[@]}" >/dev/null
+	lvcreate -q -y -W y --type raid1 -m 1 -n slow -L 32M $RVG "${loops[0]}" "${loops[1]}" >/dev/null
+	lvcreate -q -y -W y -n fast -L 16M $RVG "${loops[2]}" >/dev/null
+	for i in $(seq 60); do
+		[ "$(lvs --noheadings -o sync_percent $RVG/slow | tr -d ' ')" = 100.00 ] && break
+		sleep 1
+	done
+	"$WC" attach $RVG/slow --cachevol fast --target wcache --yes
+	dd if=/dev/urandom of=/var/tmp/wc/data bs=1M count=4 status=none
+	dd if=/var/tmp/wc/data of=/dev/$RVG/slow bs=1M oflag=direct status=none
+	"$WC" deactivate $RVG/slow
+	# the second leg's disk is gone
+	losetup -d "${loops[1]}"
+	udevadm settle
+	lvs -a -o name,attr,devices $RVG 2>&1 || true
+	# activation_mode=complete: nothing is activated, and the message says why
+	mkdir -p $conf
+	cp /etc/lvm/lvm.conf $conf/
+	printf 'activation {\n\tactivation_mode = "complete"\n}\n' >$conf/lvmlocal.conf
+	run env LVM_SYSTEM_DIR=$conf "$WC" activate $RVG/slow
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"origin $RVG/slow_wco of $RVG/slow is on a missing physical volume"* ]]
+	! dm_exists $RVG-slow && ! dm_exists $RVG-slow_wco
+	# the default, degraded: it comes up on the remaining leg, data intact
+	run "$WC" activate $RVG/slow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"missing a leg; activating it degraded, as activation_mode=degraded allows"* ]]
+	[ "$(head -c 4M /dev/mapper/$RVG-slow | sha256sum)" = "$(sha256sum </var/tmp/wc/data)" ]
+	[[ "$(dmsetup info -c --noheadings -o uuid $RVG-slow)" == WCACHE-* ]]
 }
