@@ -257,33 +257,74 @@ static int lock_memory(void)
 	return 0;
 }
 
+/* the live table of a one-target device: its length, type and parameters */
+static int live_table(const char *name, uint64_t *len, char *type, size_t tlen,
+		      char **params)
+{
+	struct dm_task *dmt = task(DM_DEVICE_TABLE, name);
+	uint64_t start = 0;
+	char *ttype = NULL, *p = NULL;
+	int r = WC_EDM;
+
+	*params = NULL;
+	if (!dmt)
+		return WC_EDM;
+	if (dm_task_run(dmt) &&
+	    !dm_get_next_target(dmt, NULL, &start, len, &ttype, &p) && ttype && !start) {
+		wc_strlcpy(type, ttype, tlen);
+		*params = strdup(p ? p : "");
+		r = *params ? 0 : WC_EFAIL;
+	}
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/*
+ * Swap in the inactive table: suspend (with flush), resume. A resume that
+ * fails has already made the new table live (the kernel destroys the old
+ * one at the swap), and the device stays suspended: every I/O on it would
+ * wait for ever. So the old table is loaded again and resumed; if even that
+ * fails (the cache device itself fails), the device gets an error table, so
+ * that I/O fails instead of hanging: the dirty data stays in the cache for
+ * the next activation. Returns 0 only when the new table is live.
+ */
 int wc_dm_swap(const char *name)
 {
-	int r, locked;
+	char old_type[64], *old = NULL;
+	uint64_t len = 0;
+	int r, locked, have_old;
 
 	wc_debug("dm suspend+resume %s", name);
+	have_old = !live_table(name, &len, old_type, sizeof(old_type), &old);
 	locked = lock_memory();
 	r = simple(DM_DEVICE_SUSPEND, name, 1);
 	if (r)
 		goto out;
 	r = simple(DM_DEVICE_RESUME, name, 1);
 	if (r) {
-		/* never leave the device suspended: I/O would hang */
 		wc_warn("resume of %s failed; trying again", name);
 		r = simple(DM_DEVICE_RESUME, name, 1);
 	}
-	if (r) {
-		/* the new table is the problem: drop it, resume the old one */
+	if (r && have_old) {
 		wc_warn("resume of %s with the new table failed; resuming the previous table", name);
-		if (simple(DM_DEVICE_CLEAR, name, 1) || simple(DM_DEVICE_RESUME, name, 1))
-			wc_warn("%s stays suspended: 'dmsetup resume %s' once the cause is fixed",
-				name, name);
+		if (!wc_dm_load(name, len, old_type, old) && !simple(DM_DEVICE_RESUME, name, 1))
+			goto out;
 	}
+	if (r && len) {
+		wc_warn("%s cannot be resumed with any cache table: it now fails every I/O instead of hanging. The dirty data stays in the cache; fix the cause (see the kernel log), then deactivate and activate it again",
+			name);
+		if (!wc_dm_load(name, len, "error", "") && !simple(DM_DEVICE_RESUME, name, 1))
+			goto out;
+	}
+	if (r)
+		wc_warn("%s stays suspended: 'dmsetup resume %s' once the cause is fixed",
+			name, name);
+out:
 	if (!r)
 		wc_step_done("dm swap");
-out:
 	if (locked)
 		munlockall();
+	free(old);
 	return r;
 }
 

@@ -30,6 +30,11 @@ void wc_step_done(const char *what)
 		fprintf(stderr, "wcachectl: test: killed after step %lu (%s)\n", steps, what);
 		kill(getpid(), SIGKILL);
 	}
+	env = getenv("WCACHECTL_STOP_AFTER");
+	if (env && !wc_parse_u64(env, 1, 1000000, &n) && n == steps) {
+		fprintf(stderr, "wcachectl: test: stopped after step %lu (%s)\n", steps, what);
+		raise(SIGSTOP);
+	}
 }
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)

@@ -67,6 +67,8 @@ void wc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Crash testing: with WCACHECTL_KILL_AFTER=N in the environment, the
  * process kills itself with SIGKILL right after its N-th change to LVM
  * metadata or device-mapper state (tests/vm/wcachectl-crash.bats).
+ * WCACHECTL_STOP_AFTER=N stops it there (SIGSTOP) instead, so that a test
+ * can fail a device at that point and let it go on with SIGCONT.
  */
 void wc_step_done(const char *what);
 

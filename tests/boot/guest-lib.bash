@@ -81,7 +81,13 @@ device_checks() {
 # test activated anything)
 boot_activation_checks() {	# [UNIT]: the unit that assembles the pairing
 	local ta tm unit=${1:-wcache-activate@$VG.service}
-	check "$unit succeeded" systemctl is-active -q "$unit"
+	if [ "$unit" = "wcache-activate@$VG.service" ]; then
+		check "$unit succeeded" systemctl is-active -q "$unit"
+	else
+		# it also fails for the hostile evilvg, and says so; $VG/slow is its job here
+		check "$unit assembled $VG/slow" bash -c \
+			"journalctl -b -u $unit -o cat --no-pager | grep -qx '$VG/slow is active (/dev/$VG/slow)'"
+	fi
 	check "$MNT was mounted at boot from fstab (by UUID)" findmnt -n "$MNT"
 	check "... from the cache mapping" \
 		test "$(kname "$(findmnt -n -o SOURCE "$MNT")")" = "$(kname "/dev/mapper/$VG-slow")"

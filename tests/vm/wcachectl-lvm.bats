@@ -290,6 +290,57 @@ split_until_cleaner() {
 	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c3)" != s ]
 }
 
+@test "a resume that fails (dead cache device): nothing stays suspended, I/O fails instead of hanging, the data comes back" {
+	"$WC" attach $VG/slow --cachevol fast --target wcache --yes
+	write_data
+	sync
+	sleep 2	# autocommit_time: the data is committed
+	local cdev cname csize tune i
+	cdev=$(dmsetup table $VG-slow | awk '{ print $6 }')
+	cname=$(dmsetup info -c --noheadings -o name -j "${cdev%:*}" -m "${cdev#*:}")
+	dmsetup table "$cname" >/var/tmp/wc/cache-table
+	csize=$(blockdev --getsz "/dev/mapper/$cname")
+	# tune stops after recording the new settings (its new table is loaded:
+	# the constructor read the cache); then the cache device fails every
+	# I/O, so the resume cannot read the superblock, nor can the old table's
+	WCACHECTL_STOP_AFTER=1 timeout 300 "$WC" tune $VG/slow high_watermark=60 low_watermark=40 \
+		>/var/tmp/wc/tune.out 2>&1 &
+	tune=$!
+	for i in $(seq 600); do
+		[ "$(ps -o stat= -p $(pgrep -f -n "wcachectl tune $VG/slow") 2>/dev/null | cut -c1)" = T ] && break
+		sleep 0.1
+	done
+	cat /var/tmp/wc/tune.out
+	dmsetup info -c --noheadings -o attr $VG-slow | grep -q I
+	dmsetup suspend "$cname"
+	dmsetup load "$cname" --table "0 $csize error"
+	dmsetup resume "$cname"
+	pkill -CONT -f "wcachectl tune $VG/slow"
+	status=0
+	wait $tune || status=$?
+	output=$(cat /var/tmp/wc/tune.out)
+	echo "$output"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"resume of $VG-slow with the new table failed; resuming the previous table"* ]]
+	[[ "$output" == *"it now fails every I/O instead of hanging"* ]]
+	[[ "$output" != *"stays suspended"* ]]
+	# not suspended; I/O returns (with an error) instead of hanging
+	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c3)" != s ]
+	! timeout 60 dd if=/dev/mapper/$VG-slow of=/dev/null bs=4k count=1 iflag=direct status=none
+	[ "$(dmsetup table $VG-slow | awk '{ print $3 }')" = error ]
+	# the cache device back: deactivate and activate, the data is there
+	dmsetup suspend "$cname"
+	dmsetup load "$cname" </var/tmp/wc/cache-table
+	dmsetup resume "$cname"
+	run "$WC" deactivate $VG/slow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$WC" activate $VG/slow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	same_data
+}
+
 @test "plan activates nothing: inactive LVs are probed through their PVs" {
 	lvchange -q -an $VG/slow $VG/fast
 	run env WCACHECTL_KILL_AFTER=1 "$WC" plan $VG/slow --cachevol fast --target writecache
