@@ -122,7 +122,10 @@ int wc_status_parse(enum wc_target t, const char *line, struct wc_status *st,
 			 wc_target_name(t), n);
 		return WC_EDM;
 	}
-	/* writecache prints the error as a positive or negative errno */
+	/*
+	 * wcache prints a negative errno; dm-writecache only a flag (1: it
+	 * failed), which becomes -1 (documented in wcachectl(8))
+	 */
 	st->error = first > 0 ? -first : first;
 	st->total_blocks = v[1];
 	st->free_blocks = v[2];
