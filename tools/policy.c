@@ -456,6 +456,12 @@ int wc_policy(const struct wc_geometry *g, struct wc_plan *p)
 	p->s.mask = (1u << WC_K_HIGH_WM) | (1u << WC_K_LOW_WM) | (1u << WC_K_WB_JOBS) |
 		    (1u << WC_K_AC_BLOCKS) | (1u << WC_K_AC_TIME);
 
+	if (g->target == WC_TARGET_WRITECACHE) {
+		/* dm-wcache's own default is 0 already */
+		p->s.val[WC_K_PAUSE_WB] = 0;
+		say(p->reason[WC_K_PAUSE_WB], "0: with dm-writecache's default (3000 ms), each write that finds the cache full goes to the origin and stops writeback for 3 s, so under a steady load the cache never drains (doctor's writeback_paused)");
+		p->s.mask |= 1u << WC_K_PAUSE_WB;
+	}
 	if (g->target == WC_TARGET_WCACHE) {
 		if (g->origin_rotational) {
 			p->s.val[WC_K_SEQ_CUTOFF] = 4 * MIB;

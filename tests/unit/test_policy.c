@@ -129,18 +129,21 @@ static void test_values(void)
 	CHECK(p.s.val[WC_K_AC_BLOCKS] == 65536);
 	CHECK(p.s.val[WC_K_AC_TIME] == 1000);
 	CHECK(!(p.s.mask & (1u << WC_K_SEQ_CUTOFF)));
+	/* dm-writecache: pause_writeback 0, or a full cache never drains */
+	CHECK((p.s.mask & (1u << WC_K_PAUSE_WB)) && p.s.val[WC_K_PAUSE_WB] == 0);
 	for (k = 0; k < WC_NKEYS; k++)
 		if (p.s.mask & (1u << k))
 			CHECK(p.reason[k][0] != '\0');
 	CHECK(p.bs_reason[0] && p.mode_reason[0]);
 
 	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, NULL, buf, sizeof(buf)) == 0);
-	CHECK_STR(buf, "s 253:1 253:2 4096 10 high_watermark 50 low_watermark 45 "
-		       "writeback_jobs 16384 autocommit_blocks 65536 autocommit_time 1000");
+	CHECK_STR(buf, "s 253:1 253:2 4096 12 high_watermark 50 low_watermark 45 "
+		       "writeback_jobs 16384 autocommit_blocks 65536 autocommit_time 1000 "
+		       "pause_writeback 0");
 	CHECK(wc_plan_params(&p, "253:1", "253:2", 1, NULL, buf, sizeof(buf)) == 0);
-	CHECK(strstr(buf, " 11 high_watermark") && strstr(buf, " cleaner"));
+	CHECK(strstr(buf, " 13 high_watermark") && strstr(buf, " cleaner"));
 	CHECK(wc_plan_params(&p, "253:1", "253:2", 1, "0123456789abcdef0123456789abcdef", buf, sizeof(buf)) == 0);
-	CHECK(strstr(buf, " 13 high_watermark") && strstr(buf, "1000 origin_uuid 0123456789abcdef0123456789abcdef cleaner"));
+	CHECK(strstr(buf, " 15 high_watermark") && strstr(buf, "pause_writeback 0 origin_uuid 0123456789abcdef0123456789abcdef cleaner"));
 	CHECK(wc_plan_params(&p, "253:1", "253:2", 0, NULL, buf, 20) == -1);
 
 	/* small cache: autocommit bounded by 1/8 of the blocks */
@@ -161,6 +164,8 @@ static void test_values(void)
 	CHECK(wc_policy(&g, &p) == WC_OK);
 	CHECK(p.s.mask & (1u << WC_K_SEQ_CUTOFF));
 	CHECK(p.s.val[WC_K_SEQ_CUTOFF] == 4 * MIB);
+	/* dm-wcache's default is 0 already: not in the table */
+	CHECK(!(p.s.mask & (1u << WC_K_PAUSE_WB)));
 
 	/* no target */
 	g.target = WC_TARGET_NONE;
