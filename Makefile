@@ -91,7 +91,8 @@ WCLIBDIR	?= /usr/lib/wcache
 UDEVLIBDIR	?= /lib/udev
 INITRAMFSDIR	?= /usr/share/initramfs-tools
 DRACUTDIR	?= /usr/lib/dracut/modules.d
-INST_ITOOLS	:= hooks/wcache scripts/local-top/wcache scripts/local-block/wcache
+INST_ITOOLS	:= hooks/wcache scripts/local-top/wcache scripts/local-block/wcache \
+		   scripts/local-premount/wcache
 INST_DRACUT	:= $(notdir $(wildcard boot/dracut/90wcache/*.sh))
 # "make install" without DESTDIR regenerates the initramfs (0: never)
 UPDATE_INITRAMFS ?= 1

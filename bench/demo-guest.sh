@@ -52,7 +52,7 @@ done
 # hand-made table is driven past its high watermark (ART_CACHE, default
 # 64M: the working set is 2x the cache, 4x its high-watermark share)
 ART_CACHE=${ART_CACHE:-64M}
-for s in ah ap aw; do
+for s in ah ap aw ax; do
 	lv "slow_$s" 1G "$HDD"
 	lv "fast_$s" "$ART_CACHE" "$SSD"
 done
@@ -136,6 +136,8 @@ else
 	record article-dmsetup-pause0 NA "dmsetup create failed"
 fi
 attach article-wcachectl slow_aw fast_aw wcache
+# the same in-kernel target as the hand-made table, with wcachectl's plan
+attach article-wcachectl-writecache slow_ax fast_ax writecache
 
 declare -A ALL
 rt=$(( (RT + ROUNDS - 1) / ROUNDS ))
@@ -184,6 +186,9 @@ if [ -b /dev/mapper/art_pause0 ]; then
 fi
 if [ -b /dev/vg/slow_aw ]; then
 	doctor_under_fio article-wcachectl /dev/vg/slow_aw vg/slow_aw
+fi
+if [ -b /dev/vg/slow_ax ]; then
+	doctor_under_fio article-wcachectl-writecache /dev/vg/slow_ax vg/slow_ax
 fi
 
 say "demo: done"

@@ -6,7 +6,7 @@
 # runs on the HDD alone, the SSD alone, lvconvert --type writecache, a
 # hand-made dmsetup writecache table, and wcachectl attach with both targets.
 # Prints one table and writes bench/results/demo.png (gnuplot).
-# The article's case (two more set-ups): a cache smaller than fio's working
+# The article's case (four more set-ups): a cache smaller than fio's working
 # set, the hand-made table against wcachectl attach on the same devices, and
 # wcachectl doctor on each under fio (its output goes into the table).
 # Usage: bench/demo.sh [RUNTIME_SEC per set-up, default 15] [article]
@@ -67,7 +67,7 @@ awk -F'\t' '
 echo "(article, for reference: HDD 352, NVMe 168k, LVM writecache 118k, hand-made dmsetup writecache 34.8k IOPS)" |
 	tee -a "$RES/demo.txt"
 # what wcachectl doctor says about the article's pair, under fio
-for s in article-dmsetup article-dmsetup-pause0 article-wcachectl; do
+for s in article-dmsetup article-dmsetup-pause0 article-wcachectl article-wcachectl-writecache; do
 	[ -f "$RES/doctor-$s.txt" ] || continue
 	{ echo; echo "wcachectl doctor on $s, while fio writes to it:"; sed 's/^/  /' "$RES/doctor-$s.txt"; } |
 		tee -a "$RES/demo.txt"

@@ -25,6 +25,7 @@ struct wc_opts {
 	int prometheus;			/* status --prometheus */
 	int uncache;
 	int cancel;			/* split --cancel */
+	int read_only;			/* activate --read-only */
 	int has_lv;
 	double interval;		/* split progress interval, seconds */
 	unsigned int wait;		/* activate VG: seconds to wait for missing PVs */

@@ -186,6 +186,11 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 			   vg, lv);
 		goto out;
 	case WC_ST_DETACHED:
+		if (wc_dm_read_only) {
+			r = wc_err(WC_EREFUSED, "the split of %s/%s is finished after the resume from hibernation (--read-only changes nothing)",
+				   vg, lv);
+			goto out;
+		}
 		/* flushed and unmapped: only giving the LVs back is left */
 		wc_pair_free(&p);
 		r = finish_split(o, vg, lv);
@@ -259,10 +264,16 @@ static int activate_lv(struct wc_opts *o, const char *vg, const char *lv)
 				   vg, lv, reason, vg, p.origin->name, vg, lv);
 		}
 	}
-	if (!r && p.ot.state == WC_ST_WIPED)
+	/* (read-only: LVM's metadata too is left for the read-write activation) */
+	if (!r && p.ot.state == WC_ST_WIPED && !wc_dm_read_only)
 		r = wc_pair_set_state(&p, WC_ST_ATTACHED);
-	if (!r)
-		printf("%s/%s is active (/dev/%s/%s)\n", vg, lv, vg, lv);
+	if (!r) {
+		struct wc_dm_info info;
+
+		printf("%s/%s is active%s (/dev/%s/%s)\n", vg, lv,
+		       !wc_dm_info(p.dm_name, &info) && info.read_only ? " read-only" : "",
+		       vg, lv);
+	}
 out:
 	wc_pair_free(&p);
 	if (!r)
@@ -337,6 +348,9 @@ int cmd_activate(struct wc_opts *o)
 	r = wc_lock();
 	if (r)
 		return r;
+	if (o->read_only && o->force)
+		return wc_err(WC_EUSAGE, "--read-only and --force do not go together");
+	wc_dm_read_only = o->read_only;
 	if (!o->has_lv) {
 		if (o->force)
 			return wc_err(WC_EUSAGE, "--force needs one VG/LV");

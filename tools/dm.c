@@ -144,6 +144,7 @@ int wc_dm_info(const char *name, struct wc_dm_info *info)
 	info->exists = 1;
 	info->suspended = di.suspended;
 	info->open_count = di.open_count;
+	info->read_only = di.read_only;
 	info->major = di.major;
 	info->minor = di.minor;
 	uuid = dm_task_get_uuid(dmt);
@@ -174,6 +175,8 @@ static int add_target(struct dm_task *dmt, uint64_t sectors, const char *target,
 	return dm_task_add_target(dmt, 0, sectors, target, params);
 }
 
+int wc_dm_read_only;
+
 int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
 		 const char *target, const char *params)
 {
@@ -184,9 +187,11 @@ int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,
 	if (!dmt)
 		return WC_EDM;
 	last_errno = 0;
-	wc_debug("dm create %s uuid %s: 0 %llu %s %s", name, uuid,
-		 (unsigned long long)sectors, target, params);
+	wc_debug("dm create %s uuid %s: 0 %llu %s %s%s", name, uuid,
+		 (unsigned long long)sectors, target, params,
+		 wc_dm_read_only ? " (read-only)" : "");
 	ok = (!uuid || dm_task_set_uuid(dmt, uuid)) &&
+	     (!wc_dm_read_only || dm_task_set_ro(dmt)) &&
 	     add_target(dmt, sectors, target, params) &&
 	     dm_task_set_cookie(dmt, &cookie, 0) &&
 	     dm_task_run(dmt);

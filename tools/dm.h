@@ -17,6 +17,7 @@ struct wc_dm_info {
 	int exists;
 	int suspended;
 	int open_count;
+	int read_only;			/* the live table is read-only */
 	uint32_t major, minor;
 	uint64_t sectors;		/* of the live table */
 	char uuid[WC_DM_UUID_MAX];
@@ -39,6 +40,13 @@ int wc_dm_lv_path(const char *vg, const char *lv, char *buf, size_t len);
 int wc_dm_target_present(const char *name, uint32_t version[3]);
 
 int wc_dm_info(const char *name, struct wc_dm_info *info);
+
+/*
+ * activate --read-only: wc_dm_create() loads read-only tables (the target
+ * writes nothing to either device), for the initramfs before a resume from
+ * hibernation
+ */
+extern int wc_dm_read_only;
 
 /* create, load and resume a one-target device, waiting for udev */
 int wc_dm_create(const char *name, const char *uuid, uint64_t sectors,

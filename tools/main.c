@@ -33,6 +33,7 @@ enum {
 	O_WAIT,
 	O_CANCEL,
 	O_PROMETHEUS,
+	O_READ_ONLY,
 };
 
 /* which options each subcommand takes */
@@ -50,7 +51,8 @@ enum {
 #define F_WAIT		(1u << 11)
 #define F_CANCEL	(1u << 12)
 #define F_PROMETHEUS	(1u << 13)
-#define F_JSON_RESULT	(1u << 14)	/* --json: one result object (see json_result) */
+#define F_JSON_RESULT	(1u << 14)
+#define F_READ_ONLY	(1u << 15)	/* --json: one result object (see json_result) */
 #define F_ALWAYS	(1u << 31)	/* --verbose, --help */
 
 /* what the positional arguments are */
@@ -96,8 +98,8 @@ static const struct wc_cmd cmds[] = {
 	{ "profile", cmd_profile, F_TARGET | F_JSON, LV_PROFILE, 0,
 	  "profile [NAME] [--target T] [--json]",
 	  "show the settings of an LVM profile, or of every wcache profile" },
-	{ "activate", cmd_activate, F_FORCE | F_YES | F_WAIT | F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
-	  "activate VG/LV [--force] [--yes] [--json] | activate VG [--wait SEC] [--json]",
+	{ "activate", cmd_activate, F_FORCE | F_YES | F_WAIT | F_READ_ONLY | F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
+	  "activate VG/LV [--force] [--yes] [--read-only] [--json] | activate VG [--wait SEC] [--read-only] [--json]",
 	  "activate origin and cachevol and load the cache mapping (VG: every cached LV of VG, as at boot)" },
 	{ "deactivate", cmd_deactivate, F_JSON | F_JSON_RESULT, LV_REQUIRED, 1,
 	  "deactivate VG/LV [--json]",
@@ -139,6 +141,7 @@ static const struct wc_opt_help opt_help[] = {
 	{ 0, "interval", "SEC", F_INTERVAL, "split: progress update interval (default 1)" },
 	{ 0, "cancel", NULL, F_CANCEL, "split: stop a split and keep caching" },
 	{ 0, "wait", "SEC", F_WAIT, "activate VG: wait for missing PVs (default 0)" },
+	{ 0, "read-only", NULL, F_READ_ONLY, "activate: load wcache mappings read-only (before a resume)" },
 	{ 'j', "json", NULL, F_JSON, "machine-readable output" },
 	{ 0, "prometheus", NULL, F_PROMETHEUS, "status: node_exporter textfile metrics" },
 	{ 'v', "verbose", NULL, F_ALWAYS, "print every LVM and device-mapper step" },
@@ -285,6 +288,7 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "cancel", no_argument, NULL, O_CANCEL },
 		{ "prometheus", no_argument, NULL, O_PROMETHEUS },
+		{ "read-only", no_argument, NULL, O_READ_ONLY },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -352,6 +356,9 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 		case O_PROMETHEUS:
 			need = F_PROMETHEUS;
 			break;
+		case O_READ_ONLY:
+			need = F_READ_ONLY;
+			break;
 		case O_VERBOSE:
 			wc_verbose++;
 			continue;
@@ -413,6 +420,9 @@ static int run_cmd(const struct wc_cmd *c, int argc, char **argv)
 			break;
 		case O_PROMETHEUS:
 			o.prometheus = 1;
+			break;
+		case O_READ_ONLY:
+			o.read_only = 1;
 			break;
 		case O_INTERVAL:
 			if (wc_parse_u64(optarg, 1, 3600, &v))

@@ -538,6 +538,32 @@ static int rename_mapping(struct wc_pair *p, int *mapped)
 	return 0;
 }
 
+/*
+ * A mapping loaded read-only (activate --read-only, in the initramfs before
+ * the resume from hibernation) becomes read-write on the next activation:
+ * the same table loaded again without the flag. The new table's target
+ * reads the metadata from the cache device again, which nothing wrote to
+ * in the meantime.
+ */
+static int upgrade_read_write(struct wc_pair *p, int cleaner)
+{
+	char target[32], params[4096];
+	struct wc_dm_info info;
+	uint64_t sectors;
+	int r;
+
+	if (wc_dm_read_only || wc_dm_info(p->dm_name, &info) || !info.read_only)
+		return 0;
+	r = wc_pair_table(p, cleaner, target, sizeof(target), params, sizeof(params), &sectors);
+	if (r)
+		return r;
+	if (wc_dm_reload(p->dm_name, sectors, target, params))
+		return wc_err(WC_EDM, "cannot load %s read-write (table: %s); it stays read-only",
+			      p->dm_name, params);
+	wc_info("%s/%s: loaded read-write", p->vg, p->lv);
+	return 0;
+}
+
 int wc_pair_map(struct wc_pair *p, int cleaner)
 {
 	char target[32], params[4096];
@@ -549,9 +575,14 @@ int wc_pair_map(struct wc_pair *p, int cleaner)
 	if (r)
 		return r;
 	if (mapped) {
-		make_link(p);
-		return 0;
+		r = upgrade_read_write(p, cleaner);
+		if (!r)
+			make_link(p);
+		return r;
 	}
+	if (wc_dm_read_only && p->ot.target != WC_TARGET_WCACHE)
+		return wc_err(WC_EREFUSED, "%s/%s stays inactive for now: its %s target cannot be loaded read-only, as the cache must be before a resume from hibernation (the target would write to both devices behind the hibernated kernel's back); it is assembled after the resume. A resume device on it is not found",
+			      p->vg, p->lv, wc_target_name(p->ot.target));
 	r = rename_mapping(p, &mapped);
 	if (r || mapped)
 		return r;

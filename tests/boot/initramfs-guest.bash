@@ -41,14 +41,20 @@ pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb
 lvcreate -q -y -W y -n root -L 200M $VG /dev/vda >/dev/null
 lvcreate -q -y -W y -n backup_wco -L 16M $VG /dev/vda >/dev/null
 lvcreate -q -y -W y -n fast -L 64M $VG /dev/vdb >/dev/null
+# the swap that the hibernation boots use, on a cached LV too
+lvcreate -q -y -W y -n swap -L 128M $VG /dev/vda >/dev/null
+lvcreate -q -y -W y -n swapfast -L 32M $VG /dev/vdb >/dev/null
 mkfs.ext4 -q -F /dev/$VG/backup_wco
 check "attach $VG/root --cachevol fast" $WC attach $VG/root --cachevol fast --yes --target wcache
+check "attach $VG/swap --cachevol swapfast, mkswap" \
+	bash -c "$WC attach $VG/swap --cachevol swapfast --yes --target wcache >/dev/null && mkswap -q -L wcswap /dev/$VG/swap"
 check "mkfs.ext4 on /dev/$VG/root" mkfs.ext4 -q -F -L wcroot /dev/$VG/root
 udevadm settle
 fsuuid=$(blkid -s UUID -o value /dev/$VG/root)
 bkuuid=$(blkid -s UUID -o value /dev/$VG/backup_wco)
 echo "$fsuuid" >"$OUT/fsuuid"
 echo "$bkuuid" >"$OUT/bkuuid"
+blkid -s UUID -o value /dev/$VG/swap >"$OUT/swapuuid"
 check "a user's LV named backup_wco keeps its /dev/disk/by-uuid link" \
 	test "$(kname "/dev/disk/by-uuid/$bkuuid")" = "$(kname /dev/$VG/backup_wco)"
 

@@ -17,6 +17,8 @@
 #   boot 3: the same with the dracut image (skipped without dracut's .debs),
 #     and rd.lvm.lv=wcvg/root_wco: dracut's "lvchange -K -ay" activates the
 #     origin itself, which must stay hidden (its tags) and never be mounted
+#   then the module missing, and hibernation through a swap on a cached LV
+#     (see below)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 RUN=tests/vm/run
@@ -56,8 +58,8 @@ contents() {	# contents IMAGE FLAVOUR: what the hook or module must carry
 		lib/udev/rules.d/69-wcache.rules$ lib/udev/wcache-part$ usr/lib/wcache/wcache-activate-all$ liblvm2cmd.so"
 	lsinitramfs "$1" >"$tmp/list-$2" || return 1
 	case $2 in
-	itools) want="$want scripts/local-top/wcache$ scripts/local-block/wcache$" ;;
-	dracut) want="$want hooks/initqueue/settled/60-wcache-settled.sh$" ;;
+	itools) want="$want scripts/local-top/wcache$ scripts/local-block/wcache$ scripts/local-premount/wcache$" ;;
+	dracut) want="$want hooks/initqueue/settled/60-wcache-settled.sh$ hooks/pre-mount/50-wcache-rw.sh$" ;;
 	esac
 	for f in $want; do
 		grep -q -- "$f" "$tmp/list-$2" || { echo "# $2 image lacks $f"; miss=1; }
@@ -146,6 +148,47 @@ if [ -s "$OUT/initrd-itools.img" ]; then
 		tail -n 30 "$log" | sed 's/^/# /'
 	fi
 	grep -m1 "stays inactive" "$log" | cut -c1-300 | sed 's/^/# console: /'
+fi
+
+# Hibernation (initramfs-tools), swap on the cached LV wcvg/swap, resume=:
+#   H1: no image yet: local-top loads the caches read-only, local-premount
+#     makes them read-write after the resume attempt, root is mounted;
+#     the root writes a generation (dirty in its cache) and hibernates
+#   H2: the initramfs loads the caches read-only (nothing written behind
+#     the hibernated kernel's back), local-premount/resume finds the image
+#     on the cached swap and resumes; the resumed root checks and writes
+#     the next generation, power cut
+#   H3: a plain boot: every generation verifies
+if [ -s "$OUT/initrd-itools.img" ] && [ -s "$OUT/swapuuid" ]; then
+	res="resume=UUID=$(cat "$OUT/swapuuid")"
+	common="root=UUID=$(cat "$OUT/fsuuid") rw rootwait rootdelay=60 init=/sbin/init quiet loglevel=3 wcache.vg=wcvg wcache.fsuuid=$(cat "$OUT/fsuuid") wcache.bkuuid=$(cat "$OUT/bkuuid")"
+	what="hibernate (itools)"
+	boot "$what" "$tmp/hib1.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
+		--append "$common $res wcache.gen=$gen wcache.hibernate=1"
+	verify_sums "$tmp/hib1.log" "$gen" "$what"
+	if grep -q "wcvg/root is active read-only" "$tmp/hib1.log" && grep -q "wcvg/root: loaded read-write" "$tmp/hib1.log"; then
+		tap OK "[$what] the initramfs loaded the caches read-only before the resume attempt, read-write after it"
+	else
+		tap NOTOK "[$what] the initramfs loaded the caches read-only before the resume attempt, read-write after it"
+		grep -E "wcvg/(root|swap)" "$tmp/hib1.log" | head -n 10 | sed 's/^/# /'
+	fi
+	gen=$((gen + 1))
+	what="resume (itools)"
+	boot "$what" "$tmp/hib2.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
+		--append "$common $res wcache.gen=$gen"
+	verify_sums "$tmp/hib2.log" "$gen" "$what"
+	if grep -q "wcvg/swap is active read-only" "$tmp/hib2.log" && ! grep -q "loaded read-write" "$tmp/hib2.log"; then
+		tap OK "[$what] the caches were read-only when the image was read, and no initramfs made them read-write"
+	else
+		tap NOTOK "[$what] the caches were read-only when the image was read"
+		grep -E "wcvg/(root|swap)|read-write" "$tmp/hib2.log" | head -n 10 | sed 's/^/# /'
+	fi
+	gen=$((gen + 1))
+	what="after the resume (itools)"
+	boot "$what" "$tmp/hib3.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
+		--append "$common wcache.gen=$gen"
+	verify_sums "$tmp/hib3.log" "$gen" "$what"
+	gen=$((gen + 1))
 fi
 
 echo "1..$n"

@@ -30,4 +30,5 @@ install() {
 		/lib/udev/wcache-part awk md5sum sort sed modprobe cat mkdir
 	inst_rules 12-wcache-hide.rules 69-wcache.rules
 	inst_hook initqueue/settled 60 "$moddir/wcache-settled.sh"
+	inst_hook pre-mount 50 "$moddir/wcache-rw.sh"
 }
