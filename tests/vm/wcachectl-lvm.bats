@@ -341,6 +341,52 @@ split_until_cleaner() {
 	same_data
 }
 
+@test "activate --read-only writes nothing to either device; activate again makes it read-write" {
+	"$WC" attach $VG/slow --cachevol fast --target wcache --yes
+	write_data
+	"$WC" deactivate $VG/slow
+	# a read-write load would now write everything back at once
+	"$WC" tune $VG/slow high_watermark=0 low_watermark=0 >/dev/null
+	lvchange -q -ay -K $VG/slow_wco $VG/fast
+	local o c
+	o=$(sha256sum </dev/mapper/$VG-slow_wco) c=$(sha256sum </dev/mapper/$VG-fast)
+	lvchange -q -an $VG/slow_wco $VG/fast
+	run "$WC" activate $VG/slow --read-only
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$VG/slow is active read-only (/dev/$VG/slow)"* ]]
+	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c4)" = r ]
+	same_data
+	! dd if=/dev/zero of=/dev/mapper/$VG-slow bs=4k count=1 oflag=direct status=none
+	sleep 3	# autocommit_time and the writeback timer
+	[ "$("$WC" status $VG/slow --json | jq -r .dirty_blocks)" -gt 0 ]
+	[ "$(sha256sum </dev/mapper/$VG-slow_wco)" = "$o" ]
+	[ "$(sha256sum </dev/mapper/$VG-fast)" = "$c" ]
+	run "$WC" activate $VG/slow
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$VG/slow: loaded read-write"* ]]
+	[[ "$output" == *"$VG/slow is active (/dev/$VG/slow)"* ]]
+	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c4)" != r ]
+	for i in $(seq 60); do
+		[ "$("$WC" status $VG/slow --json | jq -r .dirty_blocks)" -eq 0 ] && break
+		sleep 1
+	done
+	[ "$("$WC" status $VG/slow --json | jq -r .dirty_blocks)" -eq 0 ]
+	same_data
+	# writecache pairings are not loaded read-only
+	"$WC" split $VG/slow --yes >/dev/null
+	lvremove -q -f $VG/fast >/dev/null
+	lvcreate -q -y -W y -n fast -L 64M $VG /dev/ram1 >/dev/null
+	"$WC" attach $VG/slow --cachevol fast --target writecache --yes
+	"$WC" deactivate $VG/slow
+	run "$WC" activate $VG/slow --read-only
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"cannot be loaded read-only"* ]]
+	! dm_exists $VG-slow
+}
+
 @test "plan activates nothing: inactive LVs are probed through their PVs" {
 	lvchange -q -an $VG/slow $VG/fast
 	run env WCACHECTL_KILL_AFTER=1 "$WC" plan $VG/slow --cachevol fast --target writecache
