@@ -242,6 +242,12 @@ static void fix_settings(const struct wc_doc_in *in, const struct wc_settings *s
 		break;
 	case WC_DOC_LVM:
 		put(fix, len, "lvchange --cachesettings '%s' %s/%s", kv, in->vg, in->lv);
+		/* LVM before 2.03.17 does not know pause_writeback (lvchange
+		 * asks, then leaves it out of the table) */
+		if (mask & (1u << WC_K_PAUSE_WB))
+			cat(fix, len, "   (LVM before 2.03.17 cannot set pause_writeback: lvconvert --splitcache %s/%s && wcachectl attach %s/%s --cachevol %s --yes)",
+			    in->vg, in->lv, in->vg, in->lv,
+			    in->cachevol && *in->cachevol ? in->cachevol : "CACHEVOL");
 		break;
 	default:
 		live_params_with(in, s, mask, params, sizeof(params));
