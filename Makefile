@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # dm-wcache + wcachectl: top-level build.
 #   make          build the kernel module (kernel/) and the tools (tools/)
-#   make check    run every test suite (host tests, then the VM tests)
+#   make check    the CI suites (host tests, then the VM tests; under an hour)
+#   make check-full  every suite (check.sh FULL_ONLY too: see tests/check.sh)
 #   make demo     run the demo in a VM (emulated HDD and SSD)
 #   make sparse   run sparse over the kernel module
 #   make kernels  compile the module against the kernel matrix (host 6.1,
@@ -16,7 +17,7 @@ KVER ?= $(shell ls /lib/modules 2>/dev/null | sort -V | while read v; do \
 KDIR ?= /lib/modules/$(KVER)/build
 
 .PHONY: all deps module hddmodel tools replay check check-host check-vm demo bench sparse clean \
-	kernels check-kernels
+	kernels check-kernels check-full
 
 all: module hddmodel tools replay
 
@@ -50,6 +51,9 @@ check-kernels: all
 
 check: all
 	./tests/check.sh
+
+check-full: all
+	./tests/check.sh --full
 
 check-host: all
 	./tests/check.sh --host-only

@@ -41,13 +41,12 @@ pvcreate -q -y /dev/vda /dev/vdb >/dev/null && vgcreate -q $VG /dev/vda /dev/vdb
 lvcreate -q -y -W y -n root -L 200M $VG /dev/vda >/dev/null
 lvcreate -q -y -W y -n backup_wco -L 16M $VG /dev/vda >/dev/null
 lvcreate -q -y -W y -n fast -L 64M $VG /dev/vdb >/dev/null
-# the swap that the hibernation boots use, on a cached LV too
+# the swap that the hibernation boots use: a plain LV (a swap on a cached
+# LV cannot hold a hibernation image: wcachectl(8) BOOT ACTIVATION)
 lvcreate -q -y -W y -n swap -L 128M $VG /dev/vda >/dev/null
-lvcreate -q -y -W y -n swapfast -L 32M $VG /dev/vdb >/dev/null
 mkfs.ext4 -q -F /dev/$VG/backup_wco
 check "attach $VG/root --cachevol fast" $WC attach $VG/root --cachevol fast --yes --target wcache
-check "attach $VG/swap --cachevol swapfast, mkswap" \
-	bash -c "$WC attach $VG/swap --cachevol swapfast --yes --target wcache >/dev/null && mkswap -q -L wcswap /dev/$VG/swap"
+check "mkswap on $VG/swap" mkswap -q -L wcswap /dev/$VG/swap
 check "mkfs.ext4 on /dev/$VG/root" mkfs.ext4 -q -F -L wcroot /dev/$VG/root
 udevadm settle
 fsuuid=$(blkid -s UUID -o value /dev/$VG/root)
