@@ -98,6 +98,8 @@ DRACUTDIR	?= /usr/lib/dracut/modules.d
 INST_ITOOLS	:= hooks/wcache scripts/local-top/wcache scripts/local-block/wcache \
 		   scripts/local-premount/wcache
 INST_DRACUT	:= $(notdir $(wildcard boot/dracut/90wcache/*.sh))
+HIBERNATE_UNITS	:= systemd-hibernate.service systemd-hybrid-sleep.service \
+		   systemd-suspend-then-hibernate.service
 # "make install" without DESTDIR regenerates the initramfs (0: never)
 UPDATE_INITRAMFS ?= 1
 
@@ -146,6 +148,11 @@ install-tools:
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants
 	ln -sfn ../wcache-activate-all.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants/wcache-activate-all.service
+	@# the check that refuses hibernation to a swap on a cached LV
+	@set -e; for s in $(HIBERNATE_UNITS); do \
+		install -d $(DESTDIR)$(SYSTEMDUNITDIR)/$$s.requires; \
+		ln -sfn ../wcache-hibernate-check.service \
+			$(DESTDIR)$(SYSTEMDUNITDIR)/$$s.requires/wcache-hibernate-check.service; done
 	$(MAKE) install-boot
 
 # early boot: boot/README.md
@@ -153,6 +160,7 @@ install-boot:
 	install -d $(DESTDIR)$(WCLIBDIR) $(DESTDIR)$(UDEVLIBDIR)
 	$(SUBST_SBIN) boot/wcache-activate-all >$(DESTDIR)$(WCLIBDIR)/wcache-activate-all
 	chmod 0755 $(DESTDIR)$(WCLIBDIR)/wcache-activate-all
+	install -m 0755 boot/wcache-hibernate-check $(DESTDIR)$(WCLIBDIR)/wcache-hibernate-check
 	install -m 0755 boot/wcache-part $(DESTDIR)$(UDEVLIBDIR)/wcache-part
 	@set -e; for f in $(INST_ITOOLS); do \
 		echo "install boot/initramfs-tools/$$f -> $(INITRAMFSDIR)/$$f"; \
@@ -190,7 +198,9 @@ uninstall:
 		$(addprefix $(DESTDIR)$(LVMPROFILEDIR)/,$(notdir $(INST_PROFILES))) \
 		$(if $(INST_COMPL),$(DESTDIR)$(BASHCOMPDIR)/wcachectl) \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/sysinit.target.wants/wcache-activate-all.service \
-		$(DESTDIR)$(WCLIBDIR)/wcache-activate-all $(DESTDIR)$(UDEVLIBDIR)/wcache-part \
+		$(foreach s,$(HIBERNATE_UNITS),$(DESTDIR)$(SYSTEMDUNITDIR)/$(s).requires/wcache-hibernate-check.service) \
+		$(DESTDIR)$(WCLIBDIR)/wcache-activate-all $(DESTDIR)$(WCLIBDIR)/wcache-hibernate-check \
+		$(DESTDIR)$(UDEVLIBDIR)/wcache-part \
 		$(addprefix $(DESTDIR)$(INITRAMFSDIR)/,$(INST_ITOOLS)) \
 		$(addprefix $(DESTDIR)$(DRACUTDIR)/90wcache/,$(INST_DRACUT))
 	-rmdir $(DESTDIR)$(WCLIBDIR) $(DESTDIR)$(DRACUTDIR)/90wcache 2>/dev/null

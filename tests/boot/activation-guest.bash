@@ -124,6 +124,19 @@ evact0)
 		verify_gens $((gen - 1))
 	journalctl -b -u wcache-activate-all.service -o cat --no-pager |
 		head -n 8 | while read -r l; do diag "journal: $l"; done
+	# hibernation with a swap on the cached LV is refused
+	check "no swap: the hibernation check lets hibernation go on" /etc/wcache-hibernate-check
+	sf=$MNT/swapfile
+	dd if=/dev/zero of=$sf bs=1M count=32 status=none && chmod 600 $sf && mkswap -q $sf && swapon $sf
+	check "a swap file on the cached LV: the check refuses, naming it" \
+		bash -c "! /etc/wcache-hibernate-check 2>/tmp/hc && grep -q 'hibernation refused: the swap $sf is on the cache mapping $VG-slow' /tmp/hc"
+	systemctl start hibernate.target >/dev/null 2>&1
+	check "systemctl start hibernate.target: wcache-hibernate-check.service failed, systemd-hibernate.service never ran" \
+		bash -c "systemctl is-failed -q wcache-hibernate-check.service &&
+			 [ \"\$(systemctl show -P ExecMainStartTimestampMonotonic systemd-hibernate.service)\" = 0 ] &&
+			 journalctl -b -u wcache-hibernate-check.service -o cat --no-pager | grep -q 'hibernation refused'"
+	journalctl -b -u wcache-hibernate-check.service -o cat --no-pager | head -n 3 | while read -r l; do diag "journal: $l"; done
+	swapoff $sf; rm -f $sf
 	check "generation $gen written with fsync" write_gen "$gen"
 	powercut
 	;;

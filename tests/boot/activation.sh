@@ -10,7 +10,9 @@
 #     by UUID, every fsync'd generation verifies; write the next, power cut
 #   one boot with LVM's event_activation=0 (no udev-driven VG activation, as
 #     when the initramfs activated the VG): wcache-activate-all.service
-#     alone brings the mapping back; everything verifies; power cut
+#     alone brings the mapping back; everything verifies; a swap file on the
+#     cached LV makes wcache-hibernate-check.service refuse hibernation;
+#     power cut
 #   one boot without the cachevol's disk: the origin stays inactive, the
 #     journal and wcachectl status say why
 #   a last boot with every disk again: everything still verifies
@@ -79,6 +81,14 @@ sed -i -e "s|^ExecStart=/usr/lib/wcache/wcache-activate-all|ExecStart=/etc/wcach
 mkdir -p /etc/systemd/system/sysinit.target.wants
 ln -sf ../wcache-activate-all.service /etc/systemd/system/sysinit.target.wants/
 printf 'global {\n\tevent_activation = 0\n}\n' >/etc/lvm/lvmlocal.conf
+# the hibernation check, required by systemd's hibernating services
+install -m 0755 $REPO/boot/wcache-hibernate-check /etc/wcache-hibernate-check
+sed -i -e "s|/usr/lib/wcache/wcache-hibernate-check|/etc/wcache-hibernate-check|" \
+	/etc/systemd/system/wcache-hibernate-check.service
+for s in systemd-hibernate.service systemd-hybrid-sleep.service systemd-suspend-then-hibernate.service; do
+	mkdir -p /etc/systemd/system/\$s.requires
+	ln -sf ../wcache-hibernate-check.service /etc/systemd/system/\$s.requires/
+done
 PREP
 boot "event_activation=0" "$tmp/evact0.log" --systemd --prepare "$tmp/prep-evact0.sh" \
 	--disk "$A" --disk "$B" --disk "$C" -- bash $GUEST evact0 "$OUT" $gen
