@@ -282,7 +282,7 @@ kroot() {
 }
 
 SUITES="tests/vm/target.bats tests/vm/target-writeback.bats tests/vm/target-powercut.bats
-tests/vm/faults.bats tests/vm/crash-replay.bats"
+tests/vm/faults.bats tests/vm/crash-replay.bats tests/vm/crashcheck.bats"
 
 # run_suites [--smoke] NAME: the target suites in one VM boot on kernel NAME
 run_suites() {
