@@ -162,34 +162,34 @@ fi
 if [ -s "$OUT/initrd-itools.img" ] && [ -s "$OUT/swapuuid" ]; then
 	res="resume=UUID=$(cat "$OUT/swapuuid")"
 	common="root=UUID=$(cat "$OUT/fsuuid") rw rootwait rootdelay=60 init=/sbin/init quiet loglevel=3 wcache.vg=wcvg wcache.fsuuid=$(cat "$OUT/fsuuid") wcache.bkuuid=$(cat "$OUT/bkuuid")"
-	what="hibernate (itools)"
-	boot "$what" "$tmp/hib1.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
-		--append "$common $res wcache.gen=$gen wcache.hibernate=1"
-	verify_sums "$tmp/hib1.log" "$gen" "$what"
-	if grep -q "wcvg/root is active read-only" "$tmp/hib1.log" && grep -q "wcvg/root: loaded read-write" "$tmp/hib1.log"; then
-		tap OK "[$what] the initramfs loaded the caches read-only before the resume attempt, read-write after it"
-	else
-		tap NOTOK "[$what] the initramfs loaded the caches read-only before the resume attempt, read-write after it"
-		grep -E "wcvg/(root|swap)" "$tmp/hib1.log" | head -n 10 | sed 's/^/# /'
-	fi
-	gen=$((gen + 1))
-	what="resume (itools)"
-	boot "$what" "$tmp/hib2.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
-		--append "$common $res wcache.gen=$gen"
-	verify_sums "$tmp/hib2.log" "$gen" "$what"
-	if grep -q "wcvg/root is active read-only" "$tmp/hib2.log" && ! grep -q "loaded read-write" "$tmp/hib2.log" &&
-		grep -q "WCT ok - resumed from hibernation" "$tmp/hib2.log"; then
-		tap OK "[$what] the image was resumed with the cache read-only, and nothing made it read-write"
-	else
-		tap NOTOK "[$what] the caches were read-only when the image was read"
-		grep -E "wcvg/(root|swap)|read-write|PM: " "$tmp/hib2.log" | head -n 10 | sed 's/^/# /'
-	fi
-	gen=$((gen + 1))
-	what="after the resume (itools)"
-	boot "$what" "$tmp/hib3.log" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
-		--append "$common wcache.gen=$gen"
-	verify_sums "$tmp/hib3.log" "$gen" "$what"
-	gen=$((gen + 1))
+	# itools_boot WHAT LOG APPEND: one boot of the itools image, its data verified
+	itools_boot() {
+		boot "$1" "$2" --timeout 1500 --initrd "$OUT/initrd-itools.img" --disk "$A" --disk "$B" \
+			--append "$3 wcache.gen=$gen"
+		verify_sums "$2" "$gen" "$1"
+		gen=$((gen + 1))
+	}
+	# expect WHAT LOG DESCRIPTION COMMAND...: a TAP line; the log's cache lines when not
+	expect() {
+		local what=$1 log=$2 d=$3
+		shift 3
+		if "$@"; then
+			tap OK "[$what] $d"
+		else
+			tap NOTOK "[$what] $d"
+			grep -E "wcvg/(root|swap)|read-write|PM: " "$log" | head -n 10 | sed 's/^/# /'
+		fi
+	}
+	itools_boot "hibernate (itools)" "$tmp/hib1.log" "$common $res wcache.hibernate=1"
+	expect "hibernate (itools)" "$tmp/hib1.log" \
+		"the initramfs loaded the caches read-only before the resume attempt, read-write after it" \
+		sh -c 'grep -q "wcvg/root is active read-only" "$1" && grep -q "wcvg/root: loaded read-write" "$1"' _ "$tmp/hib1.log"
+	itools_boot "resume (itools)" "$tmp/hib2.log" "$common $res"
+	expect "resume (itools)" "$tmp/hib2.log" \
+		"the image was resumed with the cache read-only, and nothing made it read-write" \
+		sh -c 'grep -q "wcvg/root is active read-only" "$1" && ! grep -q "loaded read-write" "$1" &&
+		       grep -q "WCT ok - resumed from hibernation" "$1"' _ "$tmp/hib2.log"
+	itools_boot "after the resume (itools)" "$tmp/hib3.log" "$common"
 fi
 
 echo "1..$n"

@@ -54,6 +54,13 @@ wc_new_lvs() {
 	lvcreate -q -y -W y -n fast -L ${2:-64M} $VG /dev/ram1 >/dev/null
 }
 
+# run (bats) a command that must succeed, its output shown; $output stays
+run_ok() {
+	run "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 # undo whatever a test left behind
 wc_cleanup() {
 	umount /mnt/wc 2>/dev/null || true

@@ -332,12 +332,8 @@ split_until_cleaner() {
 	dmsetup suspend "$cname"
 	dmsetup load "$cname" </var/tmp/wc/cache-table
 	dmsetup resume "$cname"
-	run "$WC" deactivate $VG/slow
-	echo "$output"
-	[ "$status" -eq 0 ]
-	run "$WC" activate $VG/slow
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_ok "$WC" deactivate $VG/slow
+	run_ok "$WC" activate $VG/slow
 	same_data
 }
 
@@ -351,9 +347,7 @@ split_until_cleaner() {
 	local o c
 	o=$(sha256sum </dev/mapper/$VG-slow_wco) c=$(sha256sum </dev/mapper/$VG-fast)
 	lvchange -q -an $VG/slow_wco $VG/fast
-	run "$WC" activate $VG/slow --read-only
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_ok "$WC" activate $VG/slow --read-only
 	[[ "$output" == *"$VG/slow is active read-only (/dev/$VG/slow)"* ]]
 	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c4)" = r ]
 	same_data
@@ -362,9 +356,7 @@ split_until_cleaner() {
 	[ "$("$WC" status $VG/slow --json | jq -r .dirty_blocks)" -gt 0 ]
 	[ "$(sha256sum </dev/mapper/$VG-slow_wco)" = "$o" ]
 	[ "$(sha256sum </dev/mapper/$VG-fast)" = "$c" ]
-	run "$WC" activate $VG/slow
-	echo "$output"
-	[ "$status" -eq 0 ]
+	run_ok "$WC" activate $VG/slow
 	[[ "$output" == *"$VG/slow: loaded read-write"* ]]
 	[[ "$output" == *"$VG/slow is active (/dev/$VG/slow)"* ]]
 	[ "$(dmsetup info -c --noheadings -o attr $VG-slow | cut -c4)" != r ]
