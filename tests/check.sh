@@ -17,8 +17,10 @@
 # Options: --host-only, --vm-only, --full, or suite files/patterns to run
 # (=NAME: that suite only, e.g. =vm/target).
 # CI (make check) must stay under an hour on a 2-core machine, so the
-# suites in FULL_ONLY run only with --full (make check-full) or by name;
-# their last results are in RELIABILITY.md.
+# suites in FULL_ONLY run only with --full (make check-full) or by name,
+# and with WCACHE_CHECK_QUICK=1 boot/packaging skips its VM steps and
+# boot/initramfs its hibernation boots; their last results are in
+# RELIABILITY.md.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -33,6 +35,9 @@ for a in "$@"; do
 	esac
 done
 FULL_ONLY=" ${WCACHE_FULL_ONLY-boot/qemu-kill} "
+# the slow parts of some suites (boot/packaging's VM steps, boot/initramfs's
+# hibernation boots) run only with --full
+[ "$FULL" = 1 ] || export WCACHE_CHECK_QUICK=${WCACHE_CHECK_QUICK:-1}
 
 LOGDIR=${WCACHE_TEST_LOGS:-/var/tmp/wcache-test-logs}
 mkdir -p "$LOGDIR"
