@@ -146,55 +146,59 @@ if [ "${WCACHE_CHECK_QUICK:-0}" = 1 ]; then
 	exit
 fi
 
-# 7. in the VM: install, DKMS build, modprobe, wcache table, purge; then
-#    (tests/boot/packaging-reboot-guest.bash) install again, attach on
-#    virtio disks with the installed wcachectl only, write with fsync, power
-#    cut
-# (bats and dkms need /dev/fd for process substitution; the harness's
-# devtmpfs has none)
 OUT=$tmp/out
 mkdir -p "$OUT"
 cp "$DKMS_DEB" "$TOOLS_DEB" "$OUT/"
-t=$SECONDS
-tests/vm/run --no-module --mem 4096 --timeout 2400 --outdir "$OUT" \
-	--disk "$tmp/vda.img:512M" --disk "$tmp/vdb.img:128M" -- sh -c \
-	'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
-	 WCACHE_PKG_OUT=$1 bats --tap --timing tests/boot/packaging-guest.bats &&
-	 exec bash tests/boot/packaging-reboot-guest.bash setup "$1"' sh "$OUT" \
-	>"$tmp/vm.log" 2>&1
-rc=$?
-echo "# boot 1 (install, purge, install again, attach, power cut): $((SECONDS - t)) s"
-sed -n 's/^\(ok\|not ok\) \([0-9]*\)/\1 \2/p; /^#/p' "$tmp/vm.log" | sed 's/^/# vm: /'
-vm_fail=$(grep -c '^not ok' "$tmp/vm.log")
-vm_ok=$(grep -c '^ok' "$tmp/vm.log")
-if [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ] && grep -q '^WCT ' "$tmp/vm.log"; then
-	ok "in the VM: $vm_ok checks of dpkg -i, DKMS, modprobe, wcache table, purge passed"
-else
-	grep -v -E '^(ok|not ok|#)' "$tmp/vm.log" >"$tmp/vm-console.log"
-	notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm-console.log"
-	echo "1..$n"
-	exit 1
-fi
-
-# 8. the packages installed again, a cached LV made with their files only
 . tests/boot/host-lib.bash
 RUN=tests/vm/run
-collect "$tmp/vm.log" "$rc" "installed files: attach"
+# WCACHE_PKG_KERNEL_ONLY=1 (with WCACHE_PKG_KERNEL): step 10 alone, the
+# DKMS build on the other kernel
+if [ "${WCACHE_PKG_KERNEL_ONLY:-0}" != 1 ]; then
+	# 7. in the VM: install, DKMS build, modprobe, wcache table, purge; then
+	#    (tests/boot/packaging-reboot-guest.bash) install again, attach on
+	#    virtio disks with the installed wcachectl only, write with fsync, power
+	#    cut
+	# (bats and dkms need /dev/fd for process substitution; the harness's
+	# devtmpfs has none)
+	t=$SECONDS
+	tests/vm/run --no-module --mem 4096 --timeout 2400 --outdir "$OUT" \
+		--disk "$tmp/vda.img:512M" --disk "$tmp/vdb.img:128M" -- sh -c \
+		'[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+		 WCACHE_PKG_OUT=$1 bats --tap --timing tests/boot/packaging-guest.bats &&
+		 exec bash tests/boot/packaging-reboot-guest.bash setup "$1"' sh "$OUT" \
+		>"$tmp/vm.log" 2>&1
+	rc=$?
+	echo "# boot 1 (install, purge, install again, attach, power cut): $((SECONDS - t)) s"
+	sed -n 's/^\(ok\|not ok\) \([0-9]*\)/\1 \2/p; /^#/p' "$tmp/vm.log" | sed 's/^/# vm: /'
+	vm_fail=$(grep -c '^not ok' "$tmp/vm.log")
+	vm_ok=$(grep -c '^ok' "$tmp/vm.log")
+	if [ "$vm_fail" = 0 ] && [ "$vm_ok" -gt 0 ] && grep -q '^WCT ' "$tmp/vm.log"; then
+		ok "in the VM: $vm_ok checks of dpkg -i, DKMS, modprobe, wcache table, purge passed"
+	else
+		grep -v -E '^(ok|not ok|#)' "$tmp/vm.log" >"$tmp/vm-console.log"
+		notok "in the VM (exit $rc, $vm_ok ok, $vm_fail not ok)" "$tmp/vm-console.log"
+		echo "1..$n"
+		exit 1
+	fi
 
-# 9. boot with systemd as PID 1: the packages installed once more before
-#    systemd starts (the guest's root is a fresh overlay at every boot); the
-#    installed udev rules and unit bring the cached LV back, fstab mounts it
-#    by UUID, the data verifies
-if [ -s "$OUT/fsuuid" ] && [ -s "$OUT/gen1.sha" ]; then
-	cat >"$tmp/prepare.sh" <<PREP
+	# 8. the packages installed again, a cached LV made with their files only
+	collect "$tmp/vm.log" "$rc" "installed files: attach"
+
+	# 9. boot with systemd as PID 1: the packages installed once more before
+	#    systemd starts (the guest's root is a fresh overlay at every boot); the
+	#    installed udev rules and unit bring the cached LV back, fstab mounts it
+	#    by UUID, the data verifies
+	if [ -s "$OUT/fsuuid" ] && [ -s "$OUT/gen1.sha" ]; then
+		cat >"$tmp/prepare.sh" <<PREP
 #!/bin/sh
 WCACHE_REPO=$PWD exec bash $PWD/tests/boot/packaging-reboot-guest.bash prepare $OUT
 PREP
-	boot "installed files: reboot" "$tmp/reboot.log" --timeout 1200 --no-module --systemd \
-		--prepare "$tmp/prepare.sh" --disk "$tmp/vda.img" --disk "$tmp/vdb.img" \
-		-- bash tests/boot/packaging-reboot-guest.bash verify "$OUT"
-else
-	notok "no filesystem and data from the attach boot: no reboot test" -
+		boot "installed files: reboot" "$tmp/reboot.log" --timeout 1200 --no-module --systemd \
+			--prepare "$tmp/prepare.sh" --disk "$tmp/vda.img" --disk "$tmp/vdb.img" \
+			-- bash tests/boot/packaging-reboot-guest.bash verify "$OUT"
+	else
+		notok "no filesystem and data from the attach boot: no reboot test" -
+	fi
 fi
 
 # 10. DKMS on another kernel (WCACHE_PKG_KERNEL=6.12: make check-kernels;
