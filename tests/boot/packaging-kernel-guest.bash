@@ -42,8 +42,9 @@ else
 fi
 check "DKMS built and installed dm-wcache $VERSION for $K" \
 	bash -c "dkms status -m dm-wcache -v '$VERSION' -k '$K' | grep -q ': installed' &&
-		[ \"\$(modinfo -n dm-wcache)\" = /lib/modules/$K/updates/dkms/dm-wcache.ko ] &&
-		[ \"\$(modinfo -F vermagic dm-wcache | cut -d' ' -f1)\" = '$K' ]"
+		case \$(modinfo -n dm-wcache) in /lib/modules/$K/updates/dkms/dm-wcache.ko|/lib/modules/$K/updates/dkms/dm-wcache.ko.[gx]z|/lib/modules/$K/updates/dkms/dm-wcache.ko.zst) ;; *) false ;; esac &&
+		[ \"\$(modinfo -F vermagic dm-wcache | cut -d' ' -f1)\" = '$K' ] ||
+		{ dkms status -m dm-wcache; modinfo -n dm-wcache; modinfo -F vermagic dm-wcache; false; }"
 check "modprobe dm-wcache on $K; a wcache table reads back what was written" \
 	bash -c "modprobe dm-wcache && dmsetup targets | grep -q '^wcache ' &&
 		modprobe brd rd_nr=2 rd_size=32768 &&
