@@ -11,7 +11,7 @@ cd "${WCACHE_REPO:-.}" || exit 1
 . bench/lib/guest.sh
 
 SIZE=128M		# fio's working set (the article used a 10 GB cache)
-HDD_MB=8192 SSD_MB=6144	# RAM disks, allocated on write only
+HDD_MB=10240 SSD_MB=6144	# RAM disks, allocated on write only (9 LVs of 1G on the HDD)
 mount_outdir || { echo "demo: cannot mount the output directory" >&2; exit 1; }
 export FIO_OUT=$OUT
 TSV=$OUT/demo.tsv
