@@ -182,6 +182,20 @@ static char *read_back(int fd)
 	return buf;
 }
 
+/* the next line of *cursor (cut at its newline), NULL at the end */
+static char *next_line(char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl++ = '\0';
+	*cursor = nl ? nl : line + strlen(line);
+	return line;
+}
+
 /*
  * Run a report command and keep its report lines in cap. lvm hands each line
  * it prints to the log callback through a 4096-byte buffer, so a longer
@@ -193,12 +207,13 @@ static char *read_back(int fd)
 static int report_run(const char *fmt, ...)
 {
 	int out, err, so = -1, se = -1, r;
-	char *text, *line, *next;
+	char *text, *line, *cursor;
 	va_list ap;
 
 	cap_len = 0;
 	if (cap)
 		cap[0] = '\0';
+	/* before the callback is unset below: a first init would set it again */
 	if (wc_lvm_init())
 		return WC_ELVM;
 	out = memfd_create("wcachectl-lvm-report", MFD_CLOEXEC);
@@ -235,12 +250,7 @@ restore:
 	if (se >= 0)
 		close(se);
 	text = err >= 0 ? read_back(err) : NULL;
-	for (line = text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
+	for (cursor = text; (line = next_line(&cursor));) {
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (!*line)
@@ -253,15 +263,9 @@ restore:
 	}
 	free(text);
 	text = out >= 0 && !r ? read_back(out) : NULL;
-	for (line = text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
+	for (cursor = text; (line = next_line(&cursor));)
 		if (is_report_line(line))
 			cap_add(line);
-	}
 	free(text);
 	if (out >= 0)
 		close(out);
